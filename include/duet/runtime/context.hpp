@@ -1,0 +1,95 @@
+// Context: one logical flow of work (typically one request) as it hops between loop and sync threads.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/smart_ptr/intrusive_ptr.hpp>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "duet/runtime/task.hpp"
+
+namespace duet {
+
+class Context;
+using ContextPtr = boost::intrusive_ptr<Context>;
+
+namespace detail {
+class SyncPool;
+class SyncStrand;
+}  // namespace detail
+
+/// The logical flow of one request: what asgiref calls the thread-sensitive context plus the request's
+/// context variables. A Context is bound to one event loop; coroutines spawned with `executor()` run with
+/// it as `Context::current()`, and so does the sync code they send through sync_to_async.
+///
+/// Its first thread-sensitive sync call leases one thread of the sync pool (its *sync strand*); every later
+/// thread-sensitive call of the flow runs on that same thread, in order. The lease ends when the last
+/// reference to the Context goes away, and the thread, with its thread-local state (a DB connection, say),
+/// serves later requests.
+class Context {
+ public:
+  /// A new flow on `loop`, whose sync work goes to `pool`. `label` names it in diagnostics ("GET /api/").
+  static ContextPtr create(boost::asio::io_context& loop, detail::SyncPool& pool, std::string label = {});
+
+  /// The flow the calling thread is working for, or null outside any.
+  static Context* current() noexcept;
+
+  /// An executor on this flow's loop that makes this flow current while its handlers run.
+  /// `co_spawn(ctx->executor(), task, token)` starts a task in this flow.
+  Executor executor();
+
+  const std::string& label() const noexcept { return label_; }
+  boost::asio::io_context& loop() const noexcept { return *loop_; }
+  detail::SyncPool& pool() const noexcept { return *pool_; }
+
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  // Used by the runtime's adapters.
+  detail::SyncStrand* strand() const noexcept { return strand_.load(std::memory_order_acquire); }
+  void set_strand(detail::SyncStrand* strand, bool leased) noexcept;
+  void set_local(std::size_t id, void* value, void (*destroy)(void*));
+  void* find_local(std::size_t id) noexcept;
+
+  friend void intrusive_ptr_add_ref(Context* c) noexcept { c->refs_.fetch_add(1, std::memory_order_relaxed); }
+  friend void intrusive_ptr_release(Context* c) noexcept {
+    if (c->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete c;
+  }
+
+ private:
+  Context(boost::asio::io_context& loop, detail::SyncPool& pool, std::string label);
+  ~Context();
+
+  std::atomic<std::size_t> refs_{0};
+  boost::asio::io_context* loop_;
+  detail::SyncPool* pool_;
+  std::string label_;
+  std::atomic<detail::SyncStrand*> strand_{nullptr};
+  bool strand_leased_ = false;
+
+  struct LocalValue {
+    std::size_t id;
+    void* value;
+    void (*destroy)(void*);
+  };
+  std::mutex locals_mutex_;
+  std::vector<LocalValue> locals_;
+};
+
+/// Makes `context` current on this thread for the scope's lifetime (and restores the previous one).
+class ContextScope {
+ public:
+  explicit ContextScope(Context* context) noexcept;
+  ~ContextScope();
+  ContextScope(const ContextScope&) = delete;
+  ContextScope& operator=(const ContextScope&) = delete;
+
+ private:
+  Context* previous_;
+};
+
+}  // namespace duet

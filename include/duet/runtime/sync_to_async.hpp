@@ -1,0 +1,146 @@
+// sync_to_async: run blocking code from a coroutine without blocking the event loop.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include "duet/runtime/detail/unique_function.hpp"
+#include "duet/runtime/task.hpp"
+
+namespace duet {
+
+struct SyncToAsyncOptions {
+  /// true: run on the current flow's sync strand — the one pooled thread that runs all thread-sensitive
+  /// sync work of this request, in order. false: run on any free pool thread, in parallel with the rest.
+  bool thread_sensitive = true;
+};
+
+namespace detail {
+
+/// Queues `job` for a sync thread of the current flow (DESIGN.md §4). Called on the loop thread.
+void submit_sync(UniqueFunction job, bool thread_sensitive);
+
+/// The state one sync_to_async call shares between the loop (completion, cancellation) and the sync thread
+/// that runs `fn`. Whichever finishes first — `fn` or a cancellation — claims it and completes the handler.
+template <class Fn, class Handler>
+struct SyncCall : std::enable_shared_from_this<SyncCall<Fn, Handler>> {
+  using R = std::invoke_result_t<Fn&>;
+  using Value = std::optional<std::conditional_t<std::is_void_v<R>, std::monostate, R>>;
+
+  SyncCall(Fn fn, Handler handler)
+      : fn(std::move(fn)),
+        handler(std::move(handler)),
+        work(boost::asio::make_work_guard(boost::asio::get_associated_executor(this->handler))) {}
+
+  // On the sync thread.
+  void run() {
+    // Cancelled while queued: the work is abandoned before it starts.
+    if (claimed.load(std::memory_order_acquire)) return;
+    Value value;
+    std::exception_ptr error;
+    try {
+      if constexpr (std::is_void_v<R>) {
+        fn();
+        value.emplace();
+      } else {
+        value.emplace(fn());
+      }
+    } catch (...) {
+      error = std::current_exception();
+    }
+    complete(error, std::move(value));
+  }
+
+  // On the loop thread, from the awaiting coroutine's cancellation slot. A sync function cannot be
+  // interrupted: if it is running, it finishes and its result is dropped.
+  void cancel() {
+    complete(std::make_exception_ptr(boost::system::system_error(boost::asio::error::operation_aborted)),
+             Value{});
+  }
+
+  void complete(std::exception_ptr error, Value value) {
+    if (claimed.exchange(true, std::memory_order_acq_rel)) return;
+    auto executor = work.get_executor();
+    boost::asio::post(executor, [self = this->shared_from_this(), error, value = std::move(value)]() mutable {
+      boost::asio::get_associated_cancellation_slot(self->handler).clear();
+      auto h = std::move(self->handler);
+      self->work.reset();
+      if constexpr (std::is_void_v<R>) {
+        std::move(h)(error);
+      } else {
+        std::move(h)(error, std::move(value));
+      }
+    });
+  }
+
+  Fn fn;
+  Handler handler;
+  boost::asio::executor_work_guard<boost::asio::associated_executor_t<Handler>> work;
+  std::atomic<bool> claimed{false};
+};
+
+template <class R>
+struct SyncSignature {
+  using type = void(std::exception_ptr, std::optional<R>);
+};
+template <>
+struct SyncSignature<void> {
+  using type = void(std::exception_ptr);
+};
+
+struct InitiateSyncCall {
+  bool thread_sensitive;
+
+  template <class Handler, class Fn>
+  void operator()(Handler&& handler, Fn&& fn) const {
+    auto call = std::make_shared<SyncCall<std::decay_t<Fn>, std::decay_t<Handler>>>(std::forward<Fn>(fn),
+                                                                                   std::forward<Handler>(handler));
+    auto slot = boost::asio::get_associated_cancellation_slot(call->handler);
+    if (slot.is_connected()) {
+      slot.assign([weak = std::weak_ptr(call)](boost::asio::cancellation_type) {
+        if (auto c = weak.lock()) c->cancel();
+      });
+    }
+    submit_sync([call = std::move(call)] { call->run(); }, thread_sensitive);
+  }
+};
+
+}  // namespace detail
+
+/// Runs the blocking callable `fn` on a sync thread and resumes the calling coroutine on its own loop with
+/// the result; an exception thrown by `fn` is rethrown in the coroutine unchanged.
+///
+///     auto user = co_await duet::sync_to_async([&] { return load_user(id); });
+///
+/// Thread-sensitive calls (the default) of one flow all run on that flow's sync strand, in order, so
+/// thread-local state such as a database connection is the same across them. If the awaiting coroutine is
+/// cancelled, a call still queued never runs, and one already running finishes with its result dropped.
+template <class Fn>
+auto sync_to_async(Fn fn, SyncToAsyncOptions options = {}) -> Task<std::invoke_result_t<Fn&>> {
+  using R = std::invoke_result_t<Fn&>;
+  static_assert(!std::is_reference_v<R>, "sync_to_async: the callable must return a value, not a reference");
+  if constexpr (std::is_void_v<R>) {
+    co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+        detail::InitiateSyncCall{options.thread_sensitive}, boost::asio::use_awaitable, std::move(fn));
+  } else {
+    auto value = co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
+                                                      typename detail::SyncSignature<R>::type>(
+        detail::InitiateSyncCall{options.thread_sensitive}, boost::asio::use_awaitable, std::move(fn));
+    co_return std::move(*value);
+  }
+}
+
+}  // namespace duet

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages duet builds, tests and benchmarks with (DESIGN.md §2).
+# Idempotent: packages already installed are skipped, and `apt-get update` runs at most once.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build pkg-config clang-format
+  # Boost: Asio/Beast are header-only (libboost1.81-dev); JSON and URL have compiled parts
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsqlite3-dev libpq-dev libssl-dev libfmt-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev curl
+  # fuzzing and the thread sanitizer runtime (clang)
+  clang libclang-rt-14-dev
+)
+if [[ "${DUET_WITH_PEERS:-0}" == 1 ]]; then
+  # Peers measured beside duet in bench/ (never needed by the test suite).
+  packages+=(wrk nginx-light python3-django python3-asgiref)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "duet: installing ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "duet: all build packages present"
+fi

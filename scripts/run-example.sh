@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The README's run command: install packages, build, start the example site on SQLite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+DUET_BUILD_TESTS=0 scripts/build.sh
+# Until the HTTP server lands this is the runtime demo; afterwards, the example site.
+exec build/examples/runtime_demo/runtime_demo "$@"

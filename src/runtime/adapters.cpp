@@ -1,0 +1,61 @@
+// The compiled halves of sync_to_async and async_to_sync (DESIGN.md §4).
+#include <boost/asio/co_spawn.hpp>
+#include <optional>
+
+#include "duet/runtime/async_to_sync.hpp"
+#include "duet/runtime/runtime.hpp"
+#include "duet/runtime/safety.hpp"
+#include "duet/runtime/sync_to_async.hpp"
+#include "duet/runtime/timeout.hpp"
+#include "sync_pool.hpp"
+
+namespace duet::detail {
+
+Runtime& fallback_runtime();
+
+void submit_sync(UniqueFunction job, bool thread_sensitive) {
+  ContextPtr context(Context::current());
+  if (!context) {
+    Runtime* runtime = Runtime::current();
+    context = (runtime ? *runtime : fallback_runtime()).shared_context();
+  }
+  SyncPool& pool = context->pool();
+  if (thread_sensitive) {
+    pool.submit_sensitive(*context, SyncJob{std::move(job), context});
+  } else {
+    pool.submit_loose(SyncJob{std::move(job), std::move(context)});
+  }
+}
+
+void block_on_task(Task<void> (*trampoline)(void*), void* state) {
+  refuse_on_loop("async_to_sync()");
+  ContextPtr flow(Context::current());
+  SyncStrand* strand = SyncStrand::current();
+  std::optional<SyncStrand> own_strand;
+  if (!strand) strand = &own_strand.emplace();
+  const bool plain_thread = !flow;
+  if (plain_thread) {
+    // asgiref's CurrentThreadExecutor: a new flow on the fallback loop whose thread-sensitive sync work comes
+    // back to this thread, which is waiting anyway.
+    flow = fallback_runtime().new_context("async_to_sync");
+    flow->set_strand(strand, /*leased=*/false);
+  }
+  std::atomic<bool> done{false};
+  boost::asio::co_spawn(flow->executor(), trampoline(state),
+                        [strand, &done](std::exception_ptr) { strand->finish(done); });
+  strand->serve_until(done);
+  // The flow may outlive this call (a task it spawned holds it); its later sync work goes to the pool.
+  if (plain_thread) flow->set_strand(nullptr, /*leased=*/false);
+}
+
+}  // namespace duet::detail
+
+namespace duet {
+
+TimeoutError::TimeoutError(std::chrono::steady_clock::duration timeout)
+    : std::runtime_error("operation timed out after " +
+                         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) +
+                         " ms"),
+      timeout_(timeout) {}
+
+}  // namespace duet

@@ -1,0 +1,190 @@
+#include "duet/runtime/runtime.hpp"
+
+#include <pthread.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "duet/runtime/safety.hpp"
+#include "loop_thread.hpp"
+#include "sync_pool.hpp"
+
+namespace duet {
+
+namespace detail {
+
+thread_local LoopThread* this_loop_thread = nullptr;
+
+namespace {
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void apply_environment(RuntimeOptions& options) {
+  if (const char* ms = std::getenv("DUET_WATCHDOG_MS"); ms && *ms) {
+    options.watchdog = true;
+    options.watchdog_threshold = std::chrono::milliseconds(std::max(1L, std::strtol(ms, nullptr, 10)));
+  } else if (const char* on = std::getenv("DUET_WATCHDOG"); on && std::string_view(on) == "1") {
+    options.watchdog = true;
+  }
+}
+
+}  // namespace
+
+class RuntimeImpl {
+ public:
+  struct Loop {
+    boost::asio::io_context context{1};  // one thread runs it: Asio skips some locking
+    LoopThread thread_info;
+    LoopActivity activity;
+    std::thread thread;
+    // Watchdog state: when the pending ping was posted (0: none pending), and whether it was reported.
+    std::atomic<std::int64_t> ping_sent_ns{0};
+    bool reported = false;
+  };
+
+  RuntimeImpl(Runtime& owner, RuntimeOptions opts) : options(std::move(opts)), pool(options.sync_threads) {
+    apply_environment(options);
+    std::size_t count = options.loops ? options.loops : std::max(1u, std::thread::hardware_concurrency());
+    for (std::size_t i = 0; i < count; ++i) {
+      auto loop = std::make_unique<Loop>();
+      loop->thread_info = LoopThread{&loop->context, &owner, i, options.watchdog ? &loop->activity : nullptr};
+      loops.push_back(std::move(loop));
+    }
+    for (auto& loop : loops) {
+      loop->thread = std::thread([l = loop.get()] {
+        std::string name = "duet-loop-" + std::to_string(l->thread_info.index);
+        pthread_setname_np(pthread_self(), name.c_str());
+        this_loop_thread = &l->thread_info;
+        auto guard = boost::asio::make_work_guard(l->context);
+        l->context.run();
+        this_loop_thread = nullptr;
+      });
+    }
+    if (options.watchdog) watchdog = std::thread([this] { watch(); });
+  }
+
+  ~RuntimeImpl() { stop(); }
+
+  void stop() {
+    {
+      std::lock_guard lock(stop_mutex);
+      if (stopped) return;
+      stopped = true;
+    }
+    stop_signal.notify_all();
+    if (watchdog.joinable()) watchdog.join();
+    for (auto& loop : loops) loop->context.stop();
+    for (auto& loop : loops) {
+      if (loop->thread.joinable() && loop->thread.get_id() != std::this_thread::get_id()) loop->thread.join();
+    }
+    pool.stop();
+    default_context.reset();
+  }
+
+  void watch() {
+    pthread_setname_np(pthread_self(), "duet-watchdog");
+    const auto threshold = options.watchdog_threshold;
+    const auto period = std::max(std::chrono::milliseconds(5), threshold / 4);
+    std::unique_lock lock(stop_mutex);
+    while (!stop_signal.wait_for(lock, period, [this] { return stopped; })) {
+      for (auto& loop : loops) check(*loop, threshold);
+    }
+  }
+
+  void check(Loop& loop, std::chrono::milliseconds threshold) {
+    std::int64_t sent = loop.ping_sent_ns.load(std::memory_order_acquire);
+    if (sent == 0) {
+      loop.reported = false;
+      loop.ping_sent_ns.store(now_ns(), std::memory_order_release);
+      boost::asio::post(loop.context, [&loop] { loop.ping_sent_ns.store(0, std::memory_order_release); });
+      return;
+    }
+    auto blocked = std::chrono::milliseconds((now_ns() - sent) / 1'000'000);
+    if (blocked < threshold || loop.reported) return;
+    loop.reported = true;
+    WatchdogReport report{loop.thread_info.index, blocked, {}};
+    {
+      std::lock_guard activity_lock(loop.activity.mutex);
+      if (loop.activity.running) report.running = *loop.activity.running;
+    }
+    if (options.watchdog_sink) {
+      options.watchdog_sink(report);
+    } else {
+      std::fprintf(stderr, "duet watchdog: event loop %zu blocked for %lld ms (running: %s)\n", report.loop_index,
+                   static_cast<long long>(report.blocked_for.count()),
+                   report.running.empty() ? "a handler outside any flow" : report.running.c_str());
+    }
+  }
+
+  RuntimeOptions options;
+  SyncPool pool;  // declared before the loops: destroying their pending handlers releases leases
+  std::vector<std::unique_ptr<Loop>> loops;
+  std::atomic<std::size_t> next_loop{0};
+  std::mutex stop_mutex;
+  std::condition_variable stop_signal;
+  bool stopped = false;
+  std::thread watchdog;
+  std::once_flag default_context_once;
+  ContextPtr default_context;
+};
+
+void refuse_on_loop(const char* operation) {
+  if (in_event_loop()) {
+    throw SynchronousOnlyOperation(std::string(operation) +
+                                   " cannot be called from an event-loop thread: it would wait for the loop it "
+                                   "blocks — co_await the task instead");
+  }
+}
+
+Runtime& fallback_runtime() {
+  // Serves async_to_sync called from plain threads, and sync_to_async awaited on a loop duet does not own.
+  static Runtime runtime(RuntimeOptions{.loops = 1, .sync_threads = 16});
+  return runtime;
+}
+
+}  // namespace detail
+
+Runtime::Runtime(RuntimeOptions options) : impl_(std::make_unique<detail::RuntimeImpl>(*this, std::move(options))) {}
+
+Runtime::~Runtime() = default;
+
+std::size_t Runtime::loop_count() const noexcept { return impl_->loops.size(); }
+
+boost::asio::io_context& Runtime::loop(std::size_t index) noexcept { return impl_->loops[index]->context; }
+
+boost::asio::io_context& Runtime::next_loop() noexcept {
+  return loop(impl_->next_loop.fetch_add(1, std::memory_order_relaxed) % impl_->loops.size());
+}
+
+detail::SyncPool& Runtime::sync_pool() noexcept { return impl_->pool; }
+
+std::size_t Runtime::max_sync_threads() const noexcept { return impl_->pool.max_threads(); }
+
+ContextPtr Runtime::new_context(std::string label) { return new_context(next_loop(), std::move(label)); }
+
+ContextPtr Runtime::new_context(boost::asio::io_context& loop, std::string label) {
+  return Context::create(loop, impl_->pool, std::move(label));
+}
+
+void Runtime::stop() { impl_->stop(); }
+
+Runtime* Runtime::current() noexcept {
+  return detail::this_loop_thread ? detail::this_loop_thread->runtime : nullptr;
+}
+
+ContextPtr Runtime::shared_context() {
+  std::call_once(impl_->default_context_once,
+                 [&] { impl_->default_context = new_context(loop(0), "(outside any flow)"); });
+  return impl_->default_context;
+}
+
+}  // namespace duet
