@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-DUET_BUILD_TESTS=0 scripts/build.sh
+scripts/build.sh --target runtime_demo
 # Until the HTTP server lands this is the runtime demo; afterwards, the example site.
 exec build/examples/runtime_demo/runtime_demo "$@"
