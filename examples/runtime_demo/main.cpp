@@ -23,13 +23,15 @@ std::string thread_name() {
 }
 
 duet::Task<int> fetch_answer() {
-  std::printf("  [%s] fetch_answer(): awaiting a 50 ms sleep without blocking the loop\n", thread_name().c_str());
+  std::printf("  [%s] fetch_answer(): awaiting a 50 ms sleep without blocking the loop\n",
+              thread_name().c_str());
   co_await duet::sleep(50ms);
   co_return 42;
 }
 
 int legacy_blocking_code() {
-  std::printf("  [%s] legacy_blocking_code() for request %s\n", thread_name().c_str(), request_id.get()->c_str());
+  std::printf("  [%s] legacy_blocking_code() for request %s\n", thread_name().c_str(),
+              request_id.get()->c_str());
   try {
     duet::ensure_sync_context("legacy_blocking_code()");
   } catch (const duet::SynchronousOnlyOperation&) {
@@ -58,6 +60,7 @@ int main() {
   duet::Runtime runtime;
   std::printf("duet runtime demo: %zu event loops, up to %zu sync threads\n", runtime.loop_count(),
               runtime.max_sync_threads());
-  for (int n = 1; n <= 2; ++n) runtime.block_on(handle_request(n), "demo request " + std::to_string(n));
+  for (int n = 1; n <= 2; ++n)
+    runtime.block_on(handle_request(n), "demo request " + std::to_string(n));
   std::printf("done\n");
 }

@@ -53,9 +53,9 @@ void block_on_task(Task<void> (*trampoline)(void*), void* state) {
 namespace duet {
 
 TimeoutError::TimeoutError(std::chrono::steady_clock::duration timeout)
-    : std::runtime_error("operation timed out after " +
-                         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) +
-                         " ms"),
+    : std::runtime_error(
+          "operation timed out after " +
+          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) + " ms"),
       timeout_(timeout) {}
 
 }  // namespace duet

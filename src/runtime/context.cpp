@@ -24,7 +24,8 @@ Context::Context(boost::asio::io_context& loop, detail::SyncPool& pool, std::str
     : loop_(&loop), pool_(&pool), label_(std::move(label)) {}
 
 Context::~Context() {
-  for (auto& local : locals_) local.destroy(local.value);
+  for (auto& local : locals_)
+    local.destroy(local.value);
   if (strand_leased_) pool_->release(strand_.load(std::memory_order_acquire));
 }
 
@@ -32,10 +33,13 @@ ContextPtr Context::create(boost::asio::io_context& loop, detail::SyncPool& pool
   return ContextPtr(new Context(loop, pool, std::move(label)));
 }
 
-Context* Context::current() noexcept { return this_thread_context; }
+Context* Context::current() noexcept {
+  return this_thread_context;
+}
 
 Executor Context::executor() {
-  return detail::ContextExecutor<boost::asio::io_context::executor_type>(loop_->get_executor(), ContextPtr(this));
+  return detail::ContextExecutor<boost::asio::io_context::executor_type>(loop_->get_executor(),
+                                                                         ContextPtr(this));
 }
 
 void Context::set_strand(detail::SyncStrand* strand, bool leased) noexcept {
@@ -67,8 +71,11 @@ void* Context::find_local(std::size_t id) noexcept {
   return nullptr;
 }
 
-ContextScope::ContextScope(Context* context) noexcept : previous_(std::exchange(this_thread_context, context)) {}
+ContextScope::ContextScope(Context* context) noexcept
+    : previous_(std::exchange(this_thread_context, context)) {}
 
-ContextScope::~ContextScope() { this_thread_context = previous_; }
+ContextScope::~ContextScope() {
+  this_thread_context = previous_;
+}
 
 }  // namespace duet

@@ -59,14 +59,15 @@ class ContextExecutor {
   }
 
   template <class Property>
-  auto query(const Property& property) const noexcept(noexcept(boost::asio::query(std::declval<const Inner&>(), property)))
-      -> decltype(boost::asio::query(std::declval<const Inner&>(), property)) {
+  auto query(const Property& property) const
+      noexcept(noexcept(boost::asio::query(std::declval<const Inner&>(), property)))
+          -> decltype(boost::asio::query(std::declval<const Inner&>(), property)) {
     return boost::asio::query(inner_, property);
   }
 
   template <class Property>
-  auto require(const Property& property) const
-      -> ContextExecutor<std::decay_t<decltype(boost::asio::require(std::declval<const Inner&>(), property))>> {
+  auto require(const Property& property) const -> ContextExecutor<
+      std::decay_t<decltype(boost::asio::require(std::declval<const Inner&>(), property))>> {
     return {boost::asio::require(inner_, property), context_};
   }
 

@@ -24,7 +24,8 @@ thread_local LoopThread* this_loop_thread = nullptr;
 namespace {
 
 std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -82,7 +83,8 @@ class RuntimeImpl {
     }
     stop_signal.notify_all();
     if (watchdog.joinable()) watchdog.join();
-    for (auto& loop : loops) loop->context.stop();
+    for (auto& loop : loops)
+      loop->context.stop();
     for (auto& loop : loops) {
       if (loop->thread.joinable() && loop->thread.get_id() != std::this_thread::get_id()) loop->thread.join();
     }
@@ -96,7 +98,8 @@ class RuntimeImpl {
     const auto period = std::max(std::chrono::milliseconds(5), threshold / 4);
     std::unique_lock lock(stop_mutex);
     while (!stop_signal.wait_for(lock, period, [this] { return stopped; })) {
-      for (auto& loop : loops) check(*loop, threshold);
+      for (auto& loop : loops)
+        check(*loop, threshold);
     }
   }
 
@@ -119,8 +122,8 @@ class RuntimeImpl {
     if (options.watchdog_sink) {
       options.watchdog_sink(report);
     } else {
-      std::fprintf(stderr, "duet watchdog: event loop %zu blocked for %lld ms (running: %s)\n", report.loop_index,
-                   static_cast<long long>(report.blocked_for.count()),
+      std::fprintf(stderr, "duet watchdog: event loop %zu blocked for %lld ms (running: %s)\n",
+                   report.loop_index, static_cast<long long>(report.blocked_for.count()),
                    report.running.empty() ? "a handler outside any flow" : report.running.c_str());
     }
   }
@@ -139,9 +142,10 @@ class RuntimeImpl {
 
 void refuse_on_loop(const char* operation) {
   if (in_event_loop()) {
-    throw SynchronousOnlyOperation(std::string(operation) +
-                                   " cannot be called from an event-loop thread: it would wait for the loop it "
-                                   "blocks — co_await the task instead");
+    throw SynchronousOnlyOperation(
+        std::string(operation) +
+        " cannot be called from an event-loop thread: it would wait for the loop it "
+        "blocks — co_await the task instead");
   }
 }
 
@@ -153,29 +157,46 @@ Runtime& fallback_runtime() {
 
 }  // namespace detail
 
-Runtime::Runtime(RuntimeOptions options) : impl_(std::make_unique<detail::RuntimeImpl>(*this, std::move(options))) {}
+Runtime::Runtime(RuntimeOptions options)
+    : impl_(std::make_unique<detail::RuntimeImpl>(*this, std::move(options))) {}
 
 Runtime::~Runtime() = default;
 
-std::size_t Runtime::loop_count() const noexcept { return impl_->loops.size(); }
+std::size_t Runtime::loop_count() const noexcept {
+  return impl_->loops.size();
+}
 
-boost::asio::io_context& Runtime::loop(std::size_t index) noexcept { return impl_->loops[index]->context; }
+boost::asio::io_context& Runtime::loop(std::size_t index) noexcept {
+  return impl_->loops[index]->context;
+}
 
 boost::asio::io_context& Runtime::next_loop() noexcept {
   return loop(impl_->next_loop.fetch_add(1, std::memory_order_relaxed) % impl_->loops.size());
 }
 
-detail::SyncPool& Runtime::sync_pool() noexcept { return impl_->pool; }
+detail::SyncPool& Runtime::sync_pool() noexcept {
+  return impl_->pool;
+}
 
-std::size_t Runtime::max_sync_threads() const noexcept { return impl_->pool.max_threads(); }
+std::size_t Runtime::max_sync_threads() const noexcept {
+  return impl_->pool.max_threads();
+}
 
-ContextPtr Runtime::new_context(std::string label) { return new_context(next_loop(), std::move(label)); }
+std::size_t Runtime::sync_thread_count() const {
+  return impl_->pool.thread_count();
+}
+
+ContextPtr Runtime::new_context(std::string label) {
+  return new_context(next_loop(), std::move(label));
+}
 
 ContextPtr Runtime::new_context(boost::asio::io_context& loop, std::string label) {
   return Context::create(loop, impl_->pool, std::move(label));
 }
 
-void Runtime::stop() { impl_->stop(); }
+void Runtime::stop() {
+  impl_->stop();
+}
 
 Runtime* Runtime::current() noexcept {
   return detail::this_loop_thread ? detail::this_loop_thread->runtime : nullptr;

@@ -20,11 +20,17 @@ std::atomic<bool>& allow_flag() {
 
 }  // namespace
 
-bool in_event_loop() noexcept { return detail::this_loop_thread != nullptr; }
+bool in_event_loop() noexcept {
+  return detail::this_loop_thread != nullptr;
+}
 
-void allow_async_unsafe(bool allow) noexcept { allow_flag().store(allow, std::memory_order_relaxed); }
+void allow_async_unsafe(bool allow) noexcept {
+  allow_flag().store(allow, std::memory_order_relaxed);
+}
 
-bool async_unsafe_allowed() noexcept { return allow_flag().load(std::memory_order_relaxed); }
+bool async_unsafe_allowed() noexcept {
+  return allow_flag().load(std::memory_order_relaxed);
+}
 
 void ensure_sync_context(std::string_view operation, std::string_view async_alternative) {
   if (!in_event_loop() || async_unsafe_allowed()) return;

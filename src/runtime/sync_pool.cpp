@@ -7,7 +7,9 @@ namespace duet::detail {
 
 SyncPool::SyncPool(std::size_t max_threads) : max_threads_(std::max<std::size_t>(max_threads, 1)) {}
 
-SyncPool::~SyncPool() { stop(); }
+SyncPool::~SyncPool() {
+  stop();
+}
 
 std::size_t SyncPool::thread_count() const {
   std::lock_guard lock(mutex_);
@@ -106,7 +108,8 @@ SyncPool::Handoff SyncPool::hand_back_locked(Worker* worker) {
 
 void SyncPool::carry_out(Handoff handoff) {
   if (handoff.loose_job) run_loose_on(handoff.worker, std::move(*handoff.loose_job));
-  for (auto& job : handoff.lease_jobs) handoff.worker->strand.push(std::move(job));
+  for (auto& job : handoff.lease_jobs)
+    handoff.worker->strand.push(std::move(job));
 }
 
 void SyncPool::release(SyncStrand* strand) {
@@ -128,8 +131,10 @@ void SyncPool::stop() {
     std::lock_guard lock(mutex_);
     workers = std::move(workers_);
   }
-  for (auto& worker : workers) worker->strand.finish(stopping_);
-  for (auto& worker : workers) worker->thread.join();
+  for (auto& worker : workers)
+    worker->strand.finish(stopping_);
+  for (auto& worker : workers)
+    worker->thread.join();
 }
 
 }  // namespace duet::detail

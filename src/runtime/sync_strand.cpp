@@ -21,7 +21,9 @@ inline void cpu_relax() noexcept {
 
 }  // namespace
 
-SyncStrand* SyncStrand::current() noexcept { return this_thread_strand; }
+SyncStrand* SyncStrand::current() noexcept {
+  return this_thread_strand;
+}
 
 void SyncStrand::push(SyncJob job) {
   bool wake;

@@ -46,7 +46,8 @@ struct AsyncToSyncState {
 /// Calls `make()` — a callable returning Task<R>, typically a coroutine lambda — and blocks until the task
 /// finishes; returns its value or rethrows its exception unchanged.
 ///
-///     auto rows = duet::async_to_sync([&]() -> duet::Task<int> { co_return co_await Book::objects().acount(); });
+///     auto rows = duet::async_to_sync([&]() -> duet::Task<int> { co_return co_await
+///     Book::objects().acount(); });
 ///
 /// From a sync thread of a flow (a sync view, code under sync_to_async) the task runs on that flow's loop,
 /// in the same flow, while this thread keeps serving the flow's thread-sensitive calls. From a plain thread

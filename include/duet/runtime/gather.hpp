@@ -49,9 +49,10 @@ auto gather_results(Tuple& results, std::index_sequence<I...>) {
 template <class... T>
 Task<std::tuple<detail::ValueOrMonostate<T>...>> gather(Task<T>... tasks) {
   auto executor = co_await boost::asio::this_coro::executor;
-  auto results = co_await boost::asio::experimental::make_parallel_group(
-                     boost::asio::co_spawn(executor, detail::as_optional(std::move(tasks)), boost::asio::deferred)...)
-                     .async_wait(boost::asio::experimental::wait_for_one_error(), boost::asio::use_awaitable);
+  auto results =
+      co_await boost::asio::experimental::make_parallel_group(
+          boost::asio::co_spawn(executor, detail::as_optional(std::move(tasks)), boost::asio::deferred)...)
+          .async_wait(boost::asio::experimental::wait_for_one_error(), boost::asio::use_awaitable);
   co_return detail::gather_results(results, std::index_sequence_for<T...>{});
 }
 
@@ -72,7 +73,8 @@ auto gather(std::vector<Task<T>> tasks) -> Task<std::conditional_t<std::is_void_
   std::vector<Operation> operations;
   operations.reserve(tasks.size());
   for (auto& task : tasks) {
-    operations.push_back(boost::asio::co_spawn(executor, detail::as_optional(std::move(task)), boost::asio::deferred));
+    operations.push_back(
+        boost::asio::co_spawn(executor, detail::as_optional(std::move(task)), boost::asio::deferred));
   }
   auto [order, errors, values] =
       co_await boost::asio::experimental::make_parallel_group(std::move(operations))
@@ -81,7 +83,8 @@ auto gather(std::vector<Task<T>> tasks) -> Task<std::conditional_t<std::is_void_
   if constexpr (!std::is_void_v<T>) {
     std::vector<T> out;
     out.reserve(values.size());
-    for (auto& value : values) out.push_back(std::move(*value));
+    for (auto& value : values)
+      out.push_back(std::move(*value));
     co_return out;
   }
 }

@@ -22,7 +22,8 @@ std::size_t next_local_id() noexcept;
 ///
 /// Values live as long as the Context. All code of one flow (its coroutines, gathered children and sync
 /// calls) shares the value; setting it from two threads of one flow at once is a data race, as for any
-/// shared variable, and so is reading a value while another thread of the flow replaces it. Outside any Context, `get()` returns null and `set()` throws.
+/// shared variable, and so is reading a value while another thread of the flow replaces it. Outside any
+/// Context, `get()` returns null and `set()` throws.
 template <class T>
 class Local {
  public:
@@ -39,7 +40,8 @@ class Local {
   /// Sets the current flow's value.
   T& set(T value) const {
     Context* context = Context::current();
-    if (!context) throw std::logic_error("duet::Local::set() called outside any Context (no request is running)");
+    if (!context)
+      throw std::logic_error("duet::Local::set() called outside any Context (no request is running)");
     T* stored = new T(std::move(value));
     context->set_local(id_, stored, &destroy);
     return *stored;

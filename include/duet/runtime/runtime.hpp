@@ -41,7 +41,7 @@ namespace detail {
 class RuntimeImpl;
 /// Throws SynchronousOnlyOperation on a loop thread: waiting there for the loop itself would deadlock.
 void refuse_on_loop(const char* operation);
-}
+}  // namespace detail
 
 /// Owns N event-loop threads (one io_context each) and a bounded pool of sync threads, and starts them on
 /// construction. Destruction stops the loops and joins every thread.
@@ -58,6 +58,8 @@ class Runtime {
   boost::asio::io_context& next_loop() noexcept;
   detail::SyncPool& sync_pool() noexcept;
   std::size_t max_sync_threads() const noexcept;
+  /// Sync threads started so far (they are started on demand and then kept).
+  std::size_t sync_thread_count() const;
 
   /// A new flow (request) on `loop`, or on the next loop in turn.
   ContextPtr new_context(std::string label = {});

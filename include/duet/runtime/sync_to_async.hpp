@@ -106,8 +106,8 @@ struct InitiateSyncCall {
 
   template <class Handler, class Fn>
   void operator()(Handler&& handler, Fn&& fn) const {
-    auto call = std::make_shared<SyncCall<std::decay_t<Fn>, std::decay_t<Handler>>>(std::forward<Fn>(fn),
-                                                                                   std::forward<Handler>(handler));
+    auto call = std::make_shared<SyncCall<std::decay_t<Fn>, std::decay_t<Handler>>>(
+        std::forward<Fn>(fn), std::forward<Handler>(handler));
     auto slot = boost::asio::get_associated_cancellation_slot(call->handler);
     if (slot.is_connected()) {
       slot.assign([weak = std::weak_ptr(call)](boost::asio::cancellation_type) {
