@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh --target runtime_demo
+scripts/build.sh runtime_demo
 # Until the HTTP server lands this is the runtime demo; afterwards, the example site.
 exec build/examples/runtime_demo/runtime_demo "$@"

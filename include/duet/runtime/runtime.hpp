@@ -29,6 +29,9 @@ struct RuntimeOptions {
   /// Upper bound on sync threads (created on demand). Each request that makes a thread-sensitive sync call
   /// holds one until it ends; further requests wait for one to be returned.
   std::size_t sync_threads = 64;
+  /// How long an idle loop keeps polling before it sleeps. Shortens the trip back from sync threads at the
+  /// cost of that much CPU after each burst of work; 0 disables it.
+  std::chrono::microseconds loop_spin{50};
   /// Log (or report to `watchdog_sink`) when a loop is blocked longer than `watchdog_threshold`.
   /// Off by default; DUET_WATCHDOG=1 (or DUET_WATCHDOG_MS=<threshold>) turns it on.
   bool watchdog = false;
