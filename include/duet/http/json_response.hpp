@@ -1,0 +1,19 @@
+// JsonResponse (django.http.JsonResponse) over Boost.JSON.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include "duet/http/response.hpp"
+
+namespace duet::http {
+
+/// Serializes `data` with Content-Type application/json. With `safe` (the default) only an object is
+/// accepted, as in Django (top-level arrays were a JSON-hijacking vector in old browsers); pass
+/// safe = false for anything else. Output is compact UTF-8 (Django's json.dumps adds spaces and escapes
+/// non-ASCII; both are the same JSON).
+class JsonResponse : public HttpResponse {
+ public:
+  explicit JsonResponse(const boost::json::value& data, bool safe = true, int status = 200);
+};
+
+}  // namespace duet::http

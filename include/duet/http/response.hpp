@@ -1,0 +1,148 @@
+// HttpResponse and its family (django.http.response). A response is a value: every subclass only sets
+// fields in its constructor, so a view returning HttpResponse can return any of them without losing data.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "duet/http/cookies.hpp"
+#include "duet/http/headers.hpp"
+#include "duet/runtime/task.hpp"
+
+namespace duet::http {
+
+/// A sync chunk generator: returns the next chunk, std::nullopt at the end.
+using ChunkGenerator = std::function<std::optional<std::string>()>;
+/// An async chunk generator: each call returns a task producing the next chunk, std::nullopt at the end.
+using AsyncChunkGenerator = std::function<Task<std::optional<std::string>>()>;
+
+/// The standard reason phrase for `status` ("Unknown Status Code" if none).
+std::string_view reason_phrase_for(int status) noexcept;
+
+class HttpResponse {
+ public:
+  /// content_type defaults to "text/html; charset=<DEFAULT_CHARSET>". Throws std::invalid_argument for a
+  /// status outside 100..599.
+  explicit HttpResponse(std::string content = {}, int status = 200,
+                        std::optional<std::string> content_type = std::nullopt);
+
+  int status_code() const noexcept { return status_; }
+  void set_status(int status);
+  /// The custom phrase if set, else the standard one.
+  std::string reason_phrase() const;
+  void set_reason_phrase(std::string phrase) { reason_ = std::move(phrase); }
+  /// The charset of Content-Type, else DEFAULT_CHARSET.
+  std::string charset() const;
+
+  ResponseHeaders headers;
+
+  /// Django's set_cookie(key, value, max_age, expires, path, domain, secure, httponly, samesite); a cookie of
+  /// the same name replaces the earlier one.
+  void set_cookie(std::string_view key, std::string_view value = "", const CookieOptions& options = {});
+  /// Expires the cookie; Secure is set for __Secure-/__Host- names and SameSite=None, as Django does.
+  void delete_cookie(std::string_view key, std::string_view path = "/",
+                     std::optional<std::string> domain = std::nullopt,
+                     std::optional<std::string> samesite = std::nullopt);
+  const std::vector<ResponseCookie>& cookies() const noexcept { return cookies_; }
+
+  /// Headers to send, Set-Cookie lines included, in order.
+  std::vector<std::pair<std::string, std::string>> serialize_headers() const;
+
+  // ---- buffered content (not for streaming responses: those throw std::logic_error) ----
+  const std::string& content() const;
+  void set_content(std::string content);
+  void write(std::string_view data);
+
+  // ---- streaming ----
+  bool streaming() const noexcept { return stream_ != nullptr; }
+  /// True if the streaming content comes from an async generator.
+  bool is_async() const noexcept;
+  /// The next non-empty chunk, std::nullopt at the end. An async generator is driven through
+  /// duet::async_to_sync (so this is for sync threads); a buffered response yields its content once.
+  std::optional<std::string> next_chunk();
+  /// The async twin: an async generator is awaited directly; a sync one runs chunk by chunk through
+  /// duet::sync_to_async, so the loop never blocks and nothing is buffered whole.
+  Task<std::optional<std::string>> anext_chunk();
+  /// Reads the whole streaming content (tests, small responses).
+  std::string consume();
+
+ protected:
+  void set_streaming(ChunkGenerator generator);
+  void set_streaming(AsyncChunkGenerator generator);
+
+ private:
+  struct Stream;
+  int status_ = 200;
+  std::optional<std::string> reason_;
+  std::string content_;
+  bool content_yielded_ = false;
+  std::vector<ResponseCookie> cookies_;
+  std::shared_ptr<Stream> stream_;
+};
+
+/// 302 to `redirect_to`; throws DisallowedRedirect for a scheme other than http, https, ftp.
+class HttpResponseRedirect : public HttpResponse {
+ public:
+  explicit HttpResponseRedirect(std::string_view redirect_to, int status = 302);
+  std::string url() const { return headers["Location"]; }
+};
+
+/// 301.
+class HttpResponsePermanentRedirect : public HttpResponseRedirect {
+ public:
+  explicit HttpResponsePermanentRedirect(std::string_view redirect_to)
+      : HttpResponseRedirect(redirect_to, 301) {}
+};
+
+/// 304, without Content-Type and body.
+class HttpResponseNotModified : public HttpResponse {
+ public:
+  HttpResponseNotModified();
+};
+
+class HttpResponseBadRequest : public HttpResponse {
+ public:
+  explicit HttpResponseBadRequest(std::string content = {}) : HttpResponse(std::move(content), 400) {}
+};
+
+class HttpResponseNotFound : public HttpResponse {
+ public:
+  explicit HttpResponseNotFound(std::string content = {}) : HttpResponse(std::move(content), 404) {}
+};
+
+class HttpResponseForbidden : public HttpResponse {
+ public:
+  explicit HttpResponseForbidden(std::string content = {}) : HttpResponse(std::move(content), 403) {}
+};
+
+/// 405 with an Allow header listing `permitted_methods`.
+class HttpResponseNotAllowed : public HttpResponse {
+ public:
+  explicit HttpResponseNotAllowed(const std::vector<std::string>& permitted_methods,
+                                  std::string content = {});
+};
+
+class HttpResponseGone : public HttpResponse {
+ public:
+  explicit HttpResponseGone(std::string content = {}) : HttpResponse(std::move(content), 410) {}
+};
+
+class HttpResponseServerError : public HttpResponse {
+ public:
+  explicit HttpResponseServerError(std::string content = {}) : HttpResponse(std::move(content), 500) {}
+};
+
+/// Streams chunks from a sync or an async generator (django.http.StreamingHttpResponse).
+class StreamingHttpResponse : public HttpResponse {
+ public:
+  explicit StreamingHttpResponse(ChunkGenerator generator, int status = 200,
+                                 std::optional<std::string> content_type = std::nullopt);
+  explicit StreamingHttpResponse(AsyncChunkGenerator generator, int status = 200,
+                                 std::optional<std::string> content_type = std::nullopt);
+};
+
+}  // namespace duet::http

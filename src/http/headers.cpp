@@ -1,0 +1,130 @@
+#include "duet/http/headers.hpp"
+
+#include <cctype>
+#include <stdexcept>
+
+#include "duet/http/exceptions.hpp"
+
+namespace duet::http {
+namespace {
+
+char lower(char c) noexcept {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
+// Compares a stored lower-case name with a lookup key where '_' means '-'.
+bool lookup_equal(std::string_view stored, std::string_view key) noexcept {
+  if (stored.size() != key.size()) return false;
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    char k = key[i] == '_' ? '-' : lower(key[i]);
+    if (stored[i] != k) return false;
+  }
+  return true;
+}
+
+void check_header(std::string_view name, std::string_view value) {
+  auto bad = [](std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; };
+  if (bad(name) || bad(value) || name.empty())
+    throw BadHeaderError("Header values can't contain newlines (got '" + std::string(name) + "')");
+}
+
+}  // namespace
+
+bool header_name_equal(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+HttpHeaders::HttpHeaders(const std::vector<std::pair<std::string, std::string>>& raw) {
+  for (const auto& [name, value] : raw) {
+    if (name.empty() || name.find('_') != std::string::npos) continue;
+    std::string key;
+    key.reserve(name.size());
+    for (char c : name)
+      key.push_back(lower(c));
+    bool merged = false;
+    for (auto& item : items_) {
+      if (item.first == key) {
+        item.second += key == "cookie" ? "; " : ",";
+        item.second += value;
+        merged = true;
+        break;
+      }
+    }
+    if (!merged) items_.emplace_back(std::move(key), value);
+  }
+}
+
+const std::string* HttpHeaders::find(std::string_view name) const {
+  for (const auto& item : items_)
+    if (lookup_equal(item.first, name)) return &item.second;
+  return nullptr;
+}
+
+std::optional<std::string> HttpHeaders::get(std::string_view name) const {
+  if (auto* v = find(name)) return *v;
+  return std::nullopt;
+}
+
+std::string HttpHeaders::get(std::string_view name, std::string fallback) const {
+  if (auto* v = find(name)) return *v;
+  return fallback;
+}
+
+const std::string& HttpHeaders::operator[](std::string_view name) const {
+  if (auto* v = find(name)) return *v;
+  throw std::out_of_range("no header '" + std::string(name) + "'");
+}
+
+std::string HttpHeaders::to_meta_key(std::string_view name) {
+  std::string key;
+  for (char c : name)
+    key.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  if (key == "CONTENT_TYPE" || key == "CONTENT_LENGTH") return key;
+  return "HTTP_" + key;
+}
+
+void ResponseHeaders::set(std::string_view name, std::string_view value) {
+  check_header(name, value);
+  for (auto& item : items_) {
+    if (header_name_equal(item.first, name)) {
+      item.second = value;
+      return;
+    }
+  }
+  items_.emplace_back(name, value);
+}
+
+void ResponseHeaders::setdefault(std::string_view name, std::string_view value) {
+  if (!contains(name)) set(name, value);
+}
+
+std::optional<std::string> ResponseHeaders::get(std::string_view name) const {
+  for (const auto& item : items_)
+    if (header_name_equal(item.first, name)) return item.second;
+  return std::nullopt;
+}
+
+const std::string& ResponseHeaders::operator[](std::string_view name) const {
+  for (const auto& item : items_)
+    if (header_name_equal(item.first, name)) return item.second;
+  throw std::out_of_range("no header '" + std::string(name) + "'");
+}
+
+bool ResponseHeaders::contains(std::string_view name) const {
+  return get(name).has_value();
+}
+
+bool ResponseHeaders::erase(std::string_view name) {
+  for (auto it = items_.begin(); it != items_.end(); ++it) {
+    if (header_name_equal(it->first, name)) {
+      items_.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace duet::http

@@ -1,0 +1,16 @@
+#include "duet/http/json_response.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <stdexcept>
+
+namespace duet::http {
+
+JsonResponse::JsonResponse(const boost::json::value& data, bool safe, int status)
+    : HttpResponse({}, status, "application/json") {
+  if (safe && !data.is_object())
+    throw std::invalid_argument(
+        "In order to allow non-dict objects to be serialized set the safe parameter to False.");
+  set_content(boost::json::serialize(data));
+}
+
+}  // namespace duet::http

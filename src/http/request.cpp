@@ -1,0 +1,411 @@
+#include "duet/http/request.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+#include <cctype>
+
+#include "duet/http/cookies.hpp"
+#include "duet/http/encoding.hpp"
+#include "duet/http/exceptions.hpp"
+#include "duet/http/multipart.hpp"
+
+namespace duet::http {
+namespace {
+
+constexpr std::size_t kReadChunk = 64 * 1024;
+
+bool is_same_domain(std::string_view host, std::string pattern) {
+  if (pattern.empty()) return false;
+  for (auto& c : pattern)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (pattern[0] == '.') {
+    return (host.size() >= pattern.size() && host.substr(host.size() - pattern.size()) == pattern) ||
+           host == std::string_view(pattern).substr(1);
+  }
+  return host == pattern;
+}
+
+// host_validation_re = ^([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9\.:]+\])(:\d+)?$ on the lower-cased host.
+bool valid_host_syntax(std::string_view h) {
+  std::size_t i = 0;
+  if (!h.empty() && h[0] == '[') {
+    auto close = h.find(']');
+    if (close == std::string_view::npos) return false;
+    auto inner = h.substr(1, close - 1);
+    auto colon = inner.find(':');
+    if (colon == std::string_view::npos) return false;
+    for (std::size_t k = 0; k < colon; ++k)
+      if (!std::isxdigit(static_cast<unsigned char>(inner[k])) ||
+          std::isupper(static_cast<unsigned char>(inner[k])))
+        return false;
+    auto tail = inner.substr(colon + 1);
+    if (tail.empty()) return false;
+    for (char c : tail)
+      if (!(std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f') || c == '.' || c == ':'))
+        return false;
+    i = close + 1;
+  } else {
+    while (i < h.size() && (std::islower(static_cast<unsigned char>(h[i])) ||
+                            std::isdigit(static_cast<unsigned char>(h[i])) || h[i] == '.' || h[i] == '-'))
+      ++i;
+    if (i == 0) return false;
+  }
+  if (i == h.size()) return true;
+  if (h[i] != ':' || i + 1 == h.size()) return false;
+  for (std::size_t k = i + 1; k < h.size(); ++k)
+    if (!std::isdigit(static_cast<unsigned char>(h[k]))) return false;
+  return true;
+}
+
+}  // namespace
+
+std::pair<std::string, std::string> split_domain_port(std::string_view host_in) {
+  std::string host(host_in);
+  for (auto& c : host)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!valid_host_syntax(host)) return {};
+  if (host.back() == ']') return {host, ""};
+  std::string domain = host, port;
+  if (auto colon = host.rfind(':'); colon != std::string::npos) {
+    domain = host.substr(0, colon);
+    port = host.substr(colon + 1);
+  }
+  if (!domain.empty() && domain.back() == '.') domain.pop_back();
+  return {domain, port};
+}
+
+bool validate_host(std::string_view host, const std::vector<std::string>& allowed_hosts) {
+  for (const auto& pattern : allowed_hosts)
+    if (pattern == "*" || is_same_domain(host, pattern)) return true;
+  return false;
+}
+
+HttpRequest::HttpRequest(RequestParts parts, std::shared_ptr<const conf::Settings> settings)
+    : settings_(settings ? std::move(settings) : conf::settings()), parts_(std::move(parts)) {
+  method = parts_.method;
+  for (auto& c : method)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const auto& root = parts_.root_path;
+  if (!root.empty() && parts_.path.rfind(root, 0) == 0) {
+    path_info = parts_.path.substr(root.size());
+  } else {
+    path_info = parts_.path;
+  }
+  if (!root.empty()) {
+    auto r = std::string_view(root);
+    while (!r.empty() && r.back() == '/')
+      r.remove_suffix(1);
+    auto pi = path_info;
+    if (auto slash = pi.find('/'); slash != std::string::npos) pi.erase(slash, 1);
+    path = std::string(r) + "/" + pi;
+  } else {
+    path = parts_.path;
+  }
+  if (path_info.empty()) path_info = "/";  // Django: a request to the mount point itself
+  headers = HttpHeaders(parts_.headers);
+  if (auto ct = headers.get("content-type")) {
+    auto [main, params] = parse_header_parameters(*ct);
+    content_type = std::move(main);
+    content_params = std::move(params);
+  }
+  auto charset = content_params.find("charset");
+  encoding = charset != content_params.end() ? charset->second : settings_->DEFAULT_CHARSET;
+}
+
+HttpRequest::HttpRequest(HttpRequest&&) noexcept = default;
+HttpRequest::~HttpRequest() = default;
+
+std::map<std::string, std::string>& HttpRequest::META() {
+  if (!meta_) {
+    auto& m = meta_.emplace();
+    for (const auto& [name, value] : headers.items())
+      m[HttpHeaders::to_meta_key(name)] = value;
+    m["REQUEST_METHOD"] = method;
+    m["QUERY_STRING"] = parts_.query_string;
+    m["SCRIPT_NAME"] = parts_.root_path;
+    m["PATH_INFO"] = path_info;
+    if (parts_.client) {
+      m["REMOTE_ADDR"] = parts_.client->first;
+      m["REMOTE_HOST"] = parts_.client->first;
+      m["REMOTE_PORT"] = std::to_string(parts_.client->second);
+    }
+    if (parts_.server) {
+      m["SERVER_NAME"] = parts_.server->first;
+      m["SERVER_PORT"] = std::to_string(parts_.server->second);
+    } else {
+      m["SERVER_NAME"] = "unknown";
+      m["SERVER_PORT"] = "0";
+    }
+    m["wsgi.url_scheme"] = parts_.scheme;
+  }
+  return *meta_;
+}
+
+std::string HttpRequest::scheme() {
+  if (const auto& proxy = settings_->SECURE_PROXY_SSL_HEADER) {
+    auto& m = META();
+    if (auto it = m.find(proxy->first); it != m.end()) return it->second == proxy->second ? "https" : "http";
+  }
+  return parts_.scheme;
+}
+
+const QueryDict& HttpRequest::GET() {
+  if (!get_) get_.emplace(parts_.query_string, false, settings_->DATA_UPLOAD_MAX_NUMBER_FIELDS);
+  return *get_;
+}
+
+const std::map<std::string, std::string>& HttpRequest::COOKIES() {
+  if (!cookies_) cookies_ = parse_cookie(headers.get("cookie", ""));
+  return *cookies_;
+}
+
+void HttpRequest::check_body_limit(std::size_t size) const {
+  if (settings_->DATA_UPLOAD_MAX_MEMORY_SIZE && size > *settings_->DATA_UPLOAD_MAX_MEMORY_SIZE)
+    throw RequestDataTooBig();
+}
+
+const std::string& HttpRequest::body() {
+  if (body_) return *body_;
+  if (read_started_)
+    throw RawPostDataException("You cannot access body after reading from request's data stream");
+  if (auto cl = headers.get("content-length")) {
+    std::size_t n = 0;
+    try {
+      n = std::stoull(*cl);
+    } catch (const std::exception&) {
+      n = 0;
+    }
+    check_body_limit(n);
+  }
+  std::string data;
+  if (parts_.body) {
+    char chunk[kReadChunk];
+    for (;;) {
+      auto n = parts_.body->read(std::span<char>(chunk, sizeof chunk));
+      if (n == 0) break;
+      data.append(chunk, n);
+      check_body_limit(data.size());
+    }
+  }
+  read_started_ = true;
+  body_ = std::move(data);
+  return *body_;
+}
+
+Task<std::string_view> HttpRequest::abody() {
+  if (body_) co_return *body_;
+  if (read_started_)
+    throw RawPostDataException("You cannot access body after reading from request's data stream");
+  if (auto cl = headers.get("content-length")) {
+    std::size_t n = 0;
+    try {
+      n = std::stoull(*cl);
+    } catch (const std::exception&) {
+      n = 0;
+    }
+    check_body_limit(n);
+  }
+  std::string data;
+  if (parts_.body) {
+    std::vector<char> chunk(kReadChunk);
+    for (;;) {
+      auto n = co_await parts_.body->aread(std::span<char>(chunk));
+      if (n == 0) break;
+      data.append(chunk.data(), n);
+      check_body_limit(data.size());
+    }
+  }
+  read_started_ = true;
+  body_ = std::move(data);
+  co_return *body_;
+}
+
+std::size_t HttpRequest::read(std::span<char> dst) {
+  read_started_ = true;
+  return parts_.body ? parts_.body->read(dst) : 0;
+}
+
+Task<std::size_t> HttpRequest::aread(std::span<char> dst) {
+  read_started_ = true;
+  if (!parts_.body) co_return 0;
+  co_return co_await parts_.body->aread(dst);
+}
+
+// Decides from method and content type what POST/FILES hold when no streaming parse is needed; returns
+// false when a multipart body must still be read from the stream.
+void HttpRequest::parse_loaded_body() {
+  if (content_type == "multipart/form-data") {
+    if (body_->empty()) {
+      post_.emplace();
+      post_->freeze();
+      files_.emplace();
+      return;
+    }
+    MultiPartParser parser(headers.get("content-type", ""), *settings_, upload_handler_factory);
+    parser.feed(*body_);
+    auto form = parser.finish();
+    post_ = std::move(form.post);
+    files_ = std::move(form.files);
+  } else if (content_type == "application/x-www-form-urlencoded") {
+    post_.emplace(*body_, false, settings_->DATA_UPLOAD_MAX_NUMBER_FIELDS);
+    files_.emplace();
+  } else {
+    post_.emplace();
+    post_->freeze();
+    files_.emplace();
+  }
+}
+
+void HttpRequest::load_post_sync() {
+  if (post_) return;
+  auto empty = [this] {
+    post_.emplace();
+    post_->freeze();
+    files_.emplace();
+  };
+  if (method != "POST") return empty();
+  if (read_started_ && !body_) return empty();  // Django: the stream was consumed by the view
+  if (content_type == "multipart/form-data" && !body_) {
+    // Stream the body through the parser so file data never has to fit in memory.
+    MultiPartParser parser(headers.get("content-type", ""), *settings_, upload_handler_factory);
+    read_started_ = true;
+    bool any = false;
+    if (parts_.body) {
+      char chunk[kReadChunk];
+      for (;;) {
+        auto n = parts_.body->read(std::span<char>(chunk, sizeof chunk));
+        if (n == 0) break;
+        any = true;
+        parser.feed(std::string_view(chunk, n));
+      }
+    }
+    if (!any) return empty();
+    auto form = parser.finish();
+    post_ = std::move(form.post);
+    files_ = std::move(form.files);
+    return;
+  }
+  body();
+  parse_loaded_body();
+}
+
+Task<void> HttpRequest::aload_post() {
+  if (post_) co_return;
+  if (method != "POST" || (read_started_ && !body_)) {
+    load_post_sync();
+    co_return;
+  }
+  if (content_type == "multipart/form-data" && !body_) {
+    MultiPartParser parser(headers.get("content-type", ""), *settings_, upload_handler_factory);
+    read_started_ = true;
+    bool any = false;
+    if (parts_.body) {
+      std::vector<char> chunk(kReadChunk);
+      for (;;) {
+        auto n = co_await parts_.body->aread(std::span<char>(chunk));
+        if (n == 0) break;
+        any = true;
+        parser.feed(std::string_view(chunk.data(), n));
+      }
+    }
+    if (!any) {
+      post_.emplace();
+      post_->freeze();
+      files_.emplace();
+      co_return;
+    }
+    auto form = parser.finish();
+    post_ = std::move(form.post);
+    files_ = std::move(form.files);
+    co_return;
+  }
+  co_await abody();
+  parse_loaded_body();
+}
+
+const QueryDict& HttpRequest::POST() {
+  load_post_sync();
+  return *post_;
+}
+
+const MultiValueDict<std::shared_ptr<UploadedFile>>& HttpRequest::FILES() {
+  load_post_sync();
+  return *files_;
+}
+
+std::string HttpRequest::get_port() {
+  auto& m = META();
+  if (settings_->USE_X_FORWARDED_PORT) {
+    if (auto it = m.find("HTTP_X_FORWARDED_PORT"); it != m.end()) return it->second;
+  }
+  return m["SERVER_PORT"];
+}
+
+std::string HttpRequest::get_host() {
+  auto& m = META();
+  std::string host;
+  if (settings_->USE_X_FORWARDED_HOST && m.count("HTTP_X_FORWARDED_HOST")) {
+    host = m["HTTP_X_FORWARDED_HOST"];
+  } else if (m.count("HTTP_HOST")) {
+    host = m["HTTP_HOST"];
+  } else {
+    host = m["SERVER_NAME"];
+    auto port = get_port();
+    if (port != (is_secure() ? "443" : "80")) host += ":" + port;
+  }
+  auto allowed = settings_->ALLOWED_HOSTS;
+  if (settings_->DEBUG && allowed.empty()) allowed = {".localhost", "127.0.0.1", "[::1]"};
+  auto [domain, port] = split_domain_port(host);
+  if (!domain.empty() && validate_host(domain, allowed)) return host;
+  std::string msg = "Invalid HTTP_HOST header: '" + host + "'.";
+  if (!domain.empty()) {
+    msg += " You may need to add '" + domain + "' to ALLOWED_HOSTS.";
+  } else {
+    msg += " The domain name provided is not valid according to RFC 1034/1035.";
+  }
+  throw DisallowedHost(msg);
+}
+
+std::string HttpRequest::full_path(std::string_view p, bool force_append_slash) {
+  std::string out = escape_uri_path(p);
+  if (force_append_slash && (p.empty() || p.back() != '/')) out += "/";
+  const auto& qs = parts_.query_string;
+  if (!qs.empty()) out += "?" + iri_to_uri(qs);
+  return out;
+}
+
+std::string HttpRequest::get_full_path(bool force_append_slash) {
+  return full_path(path, force_append_slash);
+}
+std::string HttpRequest::get_full_path_info(bool force_append_slash) {
+  return full_path(path_info, force_append_slash);
+}
+
+std::string HttpRequest::build_absolute_uri(std::optional<std::string_view> location) {
+  std::string scheme_host = scheme() + "://" + get_host();
+  if (!location) return iri_to_uri(scheme_host + get_full_path());
+  std::string loc(*location);
+  auto ref = boost::urls::parse_uri_reference(loc);
+  if (ref && ref->has_scheme() && ref->has_authority()) return iri_to_uri(loc);
+  bool simple = !loc.empty() && loc[0] == '/' && (loc.size() < 2 || loc[1] != '/') &&
+                loc.find("/./") == std::string::npos && loc.find("/../") == std::string::npos;
+  if (simple || !ref) return iri_to_uri(scheme_host + loc);
+  std::string base_text = scheme_host + escape_uri_path(path);
+  auto base = boost::urls::parse_uri(base_text);
+  if (!base) return iri_to_uri(scheme_host + loc);
+  boost::urls::url dest;
+  if (!boost::urls::resolve(*base, *ref, dest)) return iri_to_uri(scheme_host + loc);
+  return iri_to_uri(std::string(dest.buffer()));
+}
+
+int status_for_exception(std::exception_ptr error) noexcept {
+  try {
+    if (error) std::rethrow_exception(error);
+  } catch (const HttpException& e) {
+    return e.status_code();
+  } catch (...) {
+  }
+  return 500;
+}
+
+}  // namespace duet::http

@@ -1,0 +1,88 @@
+#include "duet/http/response.hpp"
+
+#include <gtest/gtest.h>
+
+#include "duet/http/exceptions.hpp"
+#include "duet/http/json_response.hpp"
+
+using namespace duet::http;
+
+TEST(HttpResponse, Defaults) {
+  HttpResponse r("hi");
+  EXPECT_EQ(r.status_code(), 200);
+  EXPECT_EQ(r.reason_phrase(), "OK");
+  EXPECT_EQ(r.headers["content-type"], "text/html; charset=utf-8");
+  EXPECT_EQ(r.charset(), "utf-8");
+  EXPECT_EQ(r.content(), "hi");
+  r.write(" there");
+  EXPECT_EQ(r.content(), "hi there");
+  EXPECT_FALSE(r.streaming());
+  EXPECT_THROW(HttpResponse("", 600), std::invalid_argument);
+}
+
+TEST(HttpResponse, StatusReasonAndCharset) {
+  HttpResponse r("x", 418, "text/plain; charset=latin-1");
+  EXPECT_EQ(r.reason_phrase(), "I'm a Teapot");
+  EXPECT_EQ(r.charset(), "latin-1");
+  r.set_reason_phrase("Custom");
+  EXPECT_EQ(r.reason_phrase(), "Custom");
+}
+
+TEST(HttpResponse, HeadersAreCaseInsensitiveAndRejectNewlines) {
+  HttpResponse r;
+  r.headers.set("X-Thing", "1");
+  r.headers.set("x-thing", "2");
+  EXPECT_EQ(r.headers.size(), 2u);  // Content-Type and X-Thing
+  EXPECT_EQ(r.headers["X-THING"], "2");
+  EXPECT_THROW(r.headers.set("X-Evil", "a\r\nSet-Cookie: x=1"), BadHeaderError);
+  EXPECT_TRUE(r.headers.erase("X-Thing"));
+  EXPECT_FALSE(r.headers.contains("x-thing"));
+}
+
+TEST(HttpResponse, Redirects) {
+  HttpResponseRedirect r("/caf\xC3\xA9/?a=b c");
+  EXPECT_EQ(r.status_code(), 302);
+  EXPECT_EQ(r.url(), "/caf%C3%A9/?a=b%20c");
+  EXPECT_EQ(HttpResponsePermanentRedirect("https://x.org/").status_code(), 301);
+  EXPECT_NO_THROW(HttpResponseRedirect("ftp://x.org/f"));
+  try {
+    HttpResponseRedirect bad("javascript:alert(1)");
+    FAIL();
+  } catch (const DisallowedRedirect& e) {
+    EXPECT_EQ(std::string(e.what()), "Unsafe redirect to URL with protocol 'javascript'");
+  }
+  EXPECT_THROW(HttpResponseRedirect(" JavaScript:x"), DisallowedRedirect);
+  EXPECT_THROW(HttpResponseRedirect("java\tscript:x"), DisallowedRedirect);
+  EXPECT_THROW(HttpResponseRedirect("data:text/html,x"), DisallowedRedirect);
+}
+
+TEST(HttpResponse, TheFamily) {
+  EXPECT_EQ(HttpResponseNotModified().status_code(), 304);
+  EXPECT_FALSE(HttpResponseNotModified().headers.contains("Content-Type"));
+  EXPECT_EQ(HttpResponseBadRequest().status_code(), 400);
+  EXPECT_EQ(HttpResponseNotFound("nf").status_code(), 404);
+  EXPECT_EQ(HttpResponseForbidden().status_code(), 403);
+  EXPECT_EQ(HttpResponseGone().status_code(), 410);
+  EXPECT_EQ(HttpResponseServerError().status_code(), 500);
+  HttpResponseNotAllowed na({"GET", "POST"});
+  EXPECT_EQ(na.status_code(), 405);
+  EXPECT_EQ(na.headers["Allow"], "GET, POST");
+  // A subclass returned as HttpResponse keeps everything (views return HttpResponse by value).
+  HttpResponse as_base = HttpResponseNotAllowed({"GET"});
+  EXPECT_EQ(as_base.headers["Allow"], "GET");
+}
+
+TEST(JsonResponse, SafeAndUnsafe) {
+  JsonResponse r(boost::json::object{{"a", boost::json::array{1, "\xC3\xA9"}}});
+  EXPECT_EQ(r.headers["Content-Type"], "application/json");
+  EXPECT_EQ(r.content(), "{\"a\":[1,\"\xC3\xA9\"]}");
+  try {
+    JsonResponse bad(boost::json::array{1});
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "In order to allow non-dict objects to be serialized set the safe parameter to False.");
+  }
+  EXPECT_EQ(JsonResponse(boost::json::array{1}, false).content(), "[1]");
+  EXPECT_EQ(JsonResponse(boost::json::object{}, true, 201).status_code(), 201);
+}
