@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace duet::asgi {
@@ -19,6 +20,9 @@ std::string_view to_string(ScopeType type) noexcept;
 /// One header as it came off the wire: the name lower-cased, the value as bytes. Order and duplicates are
 /// kept (ASGI's list of byte pairs), so an application can see exactly what the client sent.
 struct Header {
+  // Not an aggregate: see messages.hpp on g++ 12 and aggregate temporaries in co_await.
+  Header() = default;
+  Header(std::string name, std::string value) : name(std::move(name)), value(std::move(value)) {}
   std::string name;
   std::string value;
 
@@ -32,6 +36,8 @@ std::optional<std::string_view> find_header(const Headers& headers, std::string_
 /// A peer or local address. For TCP: host ("127.0.0.1", "::1") and port; for a Unix socket: the path in
 /// `host` and port 0 (ASGI uses a one-element list there).
 struct Address {
+  Address() = default;
+  Address(std::string host, std::uint16_t port) : host(std::move(host)), port(port) {}
   std::string host;
   std::uint16_t port = 0;
 

@@ -1,0 +1,56 @@
+// hello: the plaintext and JSON endpoints of the HTTP benchmark, on duet's server.
+//
+//   hello --port 8080 --no-access-log            async server, one loop per core
+//   hello --mode threaded --threads 64           thread-per-connection, synchronous application
+#include <duet/asgi/application.hpp>
+#include <duet/asgi/sync.hpp>
+#include <duet/server/command_line.hpp>
+#include <string_view>
+
+namespace {
+
+constexpr std::string_view plaintext = "Hello, World!";
+constexpr std::string_view json = R"({"message":"Hello, World!"})";
+
+duet::Task<void> app(const duet::asgi::Scope& scope, const duet::asgi::Receive&,
+                     const duet::asgi::Send& send) {
+  if (scope.type != duet::asgi::ScopeType::http) co_return;  // no lifespan work to do
+  duet::asgi::HttpResponseStart start;
+  std::string_view body;
+  if (scope.path == "/plaintext" || scope.path == "/") {
+    start.headers.push_back({"content-type", "text/plain"});
+    body = plaintext;
+  } else if (scope.path == "/json") {
+    start.headers.push_back({"content-type", "application/json"});
+    body = json;
+  } else {
+    start.status = 404;
+    start.headers.push_back({"content-type", "text/plain"});
+    body = "Not Found";
+  }
+  co_await send(std::move(start));
+  co_await send(duet::asgi::HttpResponseBody{std::string(body), false});
+}
+
+duet::asgi::SyncResponse sync_app(const duet::asgi::Scope& scope, duet::asgi::InputStream&) {
+  duet::asgi::SyncResponse response;
+  if (scope.path == "/plaintext" || scope.path == "/") {
+    response.headers.push_back({"content-type", "text/plain"});
+    response.body = plaintext;
+  } else if (scope.path == "/json") {
+    response.headers.push_back({"content-type", "application/json"});
+    response.body = json;
+  } else {
+    response.status = 404;
+    response.body = "Not Found";
+  }
+  return response;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  duet::server::CommandLine defaults;
+  defaults.server.access_log = true;
+  return duet::server::run_main(argc, argv, app, sync_app, defaults);
+}

@@ -1,0 +1,418 @@
+// Connection: one HTTP/1.1 connection on one loop, serving requests in order through the Application.
+//
+// A read is kept outstanding whenever the buffer has room (the "reader"), so pipelined requests are
+// gathered while the application runs, a client that goes away is noticed at once (http.disconnect and
+// cancellation of the application), and a full buffer stops reading (back-pressure). Responses are
+// accumulated and written with one write per batch of pipelined requests.
+#pragma once
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <charconv>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "access_log.hpp"
+#include "head_scanner.hpp"
+#include "request_parser.hpp"
+#include "response_head.hpp"
+#include "server_core.hpp"
+#include "waiter.hpp"
+
+namespace duet::server::detail {
+
+template <class Socket>
+class Connection final : public ConnectionBase {
+ public:
+  Connection(LoopState& loop, Socket socket, std::optional<asgi::Address> client,
+             std::optional<asgi::Address> server)
+      : ConnectionBase(loop),
+        socket_(std::move(socket)),
+        options_(loop.core.options),
+        cap_(initial_buffer),
+        buf_(new char[initial_buffer]),
+        max_cap_(std::max<std::size_t>(
+            options_.limits.max_request_line + options_.limits.max_header_bytes + 4096, 64 * 1024)),
+        conn_waiter_(loop.io.get_executor()),
+        app_waiter_(loop.io.get_executor()) {
+    scope_.client = std::move(client);
+    scope_.server = std::move(server);
+    scope_.root_path = options_.root_path;
+    scope_.state = loop.core.state;
+  }
+
+  Task<void> run() {
+    receive_fn_ = [this] { return receive(); };
+    send_fn_ = [this](asgi::SendEvent event) { return send(std::move(event)); };
+    start_read();
+    try {
+      co_await serve();
+    } catch (const std::exception&) {
+      // A failed write or a cancelled wait: the connection is over either way.
+    }
+    close_socket();
+    while (reading_ || app_running_)
+      co_await wait(conn_waiter_);
+  }
+
+  void on_timeout() override { close_socket(); }
+  void on_shutdown() override {
+    if (idle_) close_socket();
+  }
+  void force_close() override { close_socket(); }
+
+ private:
+  static constexpr std::size_t initial_buffer = 1024;
+  static constexpr std::size_t max_batched_output = 64 * 1024;
+  enum class Response { not_started, started, streaming, done };
+
+  static Task<boost::system::error_code> wait(Waiter& waiter) {
+    boost::system::error_code ec;
+    co_await waiter.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    co_return ec;
+  }
+
+  std::size_t available() const noexcept { return end_ - begin_; }
+  const char* data() const noexcept { return buf_.get() + begin_; }
+
+  // ---- the reader ----
+
+  void start_read() {
+    if (reading_ || eof_ || closed_) return;
+    if (begin_ == end_) {
+      begin_ = end_ = 0;
+    } else if (begin_ > 0) {
+      std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
+      end_ -= begin_;
+      begin_ = 0;
+    }
+    if (end_ == cap_) {
+      if (cap_ >= max_cap_) return;  // full: the consumer calls start_read() again once it took some
+      std::size_t grown = std::min(cap_ * 2, max_cap_);
+      std::unique_ptr<char[]> bigger(new char[grown]);
+      std::memcpy(bigger.get(), buf_.get(), end_);
+      buf_ = std::move(bigger);
+      cap_ = grown;
+    }
+    reading_ = true;
+    socket_.async_read_some(boost::asio::buffer(buf_.get() + end_, cap_ - end_),
+                            [this](boost::system::error_code ec, std::size_t n) { on_read(ec, n); });
+  }
+
+  void on_read(boost::system::error_code ec, std::size_t n) {
+    reading_ = false;
+    if (ec) {
+      eof_ = true;
+      if (app_running_ && response_ != Response::done && !disconnected_) {
+        // The client went away mid-request: the application hears http.disconnect and is cancelled.
+        disconnected_ = true;
+        app_cancel_.emit(boost::asio::cancellation_type::terminal);
+      }
+    } else {
+      end_ += n;
+      start_read();
+    }
+    conn_waiter_.notify();
+    app_waiter_.notify();
+  }
+
+  void close_socket() {
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ignored;
+    socket_.shutdown(Socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    conn_waiter_.notify();
+    app_waiter_.notify();
+  }
+
+  Task<void> flush() {
+    if (out_.empty()) co_return;
+    if (closed_) throw boost::system::system_error(boost::asio::error::not_connected);
+    deadline = Clock::now() + options_.timeouts.write;
+    boost::system::error_code ec;
+    co_await boost::asio::async_write(socket_, boost::asio::buffer(out_),
+                                      boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    deadline = Clock::time_point::max();
+    out_.clear();
+    if (ec) throw boost::system::system_error(ec);
+  }
+
+  /// Answers with an error status and closes, reading (and dropping) for a moment what the client still
+  /// sends, so the kernel does not reset the connection before the client has read the answer.
+  Task<void> respond_error(int status) {
+    out_.clear();
+    write_error(out_, status, options_.server_header);
+    co_await flush();
+    boost::system::error_code ignored;
+    socket_.shutdown(Socket::shutdown_send, ignored);
+    deadline = Clock::now() + std::chrono::seconds(2);
+    std::size_t dropped = 0;
+    while (!eof_ && !closed_ && dropped < 1024 * 1024) {
+      dropped += available();
+      begin_ = end_;
+      start_read();
+      co_await wait(conn_waiter_);
+    }
+  }
+
+  // ---- one request after another ----
+
+  Task<void> serve() {
+    for (;;) {
+      // The head.
+      HeadScan scan;
+      bool head_started = false;
+      idle_ = true;
+      deadline = Clock::now() + (requests_ == 0 ? options_.timeouts.header : options_.timeouts.idle);
+      for (;;) {
+        if (available()) {
+          begin_ += leading_empty_lines(data(), available());
+          if (available()) {
+            if (!head_started) {
+              head_started = true;
+              idle_ = false;
+              deadline = Clock::now() + options_.timeouts.header;
+            }
+            scan = scan_head(data(), available(), options_.limits);
+            if (scan.result != HeadScan::need_more) break;
+          }
+        }
+        if (eof_ || closed_) co_return;
+        if (loop_.shutting_down && !head_started) co_return;
+        start_read();
+        co_await wait(conn_waiter_);
+      }
+      idle_ = false;
+      if (scan.result == HeadScan::error) {
+        co_await respond_error(scan.status);
+        co_return;
+      }
+      parser_.emplace(options_.limits, scope_);
+      int status = parser_->parse_head(data(), scan.head_length);
+      begin_ += scan.head_length;
+      if (status) {
+        co_await respond_error(status);
+        co_return;
+      }
+      deadline = Clock::time_point::max();
+      begin_request();
+
+      // The application, in its own flow.
+      {
+        std::string label;
+        label.reserve(scope_.method.size() + 1 + scope_.path.size());
+        label.append(scope_.method).append(" ").append(scope_.path);
+        auto context = loop_.core.runtime.new_context(loop_.io, std::move(label));
+        app_running_ = true;
+        boost::asio::co_spawn(
+            context->executor(), loop_.core.app(scope_, receive_fn_, send_fn_),
+            boost::asio::bind_cancellation_slot(app_cancel_.slot(), [this](std::exception_ptr e) {
+              app_running_ = false;
+              app_error_ = e;
+              conn_waiter_.notify();
+            }));
+      }
+      while (app_running_)
+        co_await wait(conn_waiter_);
+
+      // After it.
+      if (response_ != Response::done) {
+        if (disconnected_ && !body_error_) co_return;
+        if (response_ == Response::streaming) co_return;  // half a response: closing is the only signal left
+        co_await respond_error(body_error_ ? body_error_ : 500);
+        co_return;
+      }
+      loop_.core.requests_served.fetch_add(1, std::memory_order_relaxed);
+      if (options_.access_log) write_access_log(scope_, status_, body_bytes_);
+      if (!body_done_) keep_alive_ = false;  // an unread body would be taken for the next request
+      if (!keep_alive_ || loop_.shutting_down || closed_) {
+        co_await flush();
+        co_return;
+      }
+      // Pipelined requests already here: answer them before writing, so a batch goes out in one write.
+      if (out_.size() < max_batched_output && has_complete_head()) continue;
+      co_await flush();
+    }
+  }
+
+  bool has_complete_head() const noexcept {
+    if (available() < 4) return false;
+    return memmem(data(), available(), "\r\n\r\n", 4) != nullptr;
+  }
+
+  void begin_request() {
+    ++requests_;
+    keep_alive_ = parser_->keep_alive() && !loop_.shutting_down;
+    chunked_body_ = parser_->chunked();
+    body_remaining_ = chunked_body_ ? 0 : parser_->content_length().value_or(0);
+    body_done_ = !chunked_body_ && body_remaining_ == 0;
+    expect_continue_ = parser_->expect_continue() && !body_done_;
+    continue_sent_ = false;
+    response_ = Response::not_started;
+    disconnected_ = false;
+    body_error_ = 0;
+    body_bytes_ = 0;
+    app_error_ = nullptr;
+  }
+
+  // ---- receive() and send() of the application ----
+
+  Task<asgi::ReceiveEvent> receive() {
+    for (;;) {
+      if (disconnected_) co_return asgi::HttpDisconnect{};
+      if (body_done_) {
+        if (response_ == Response::done || eof_ || closed_) co_return asgi::HttpDisconnect{};
+        if (auto ec = co_await wait(app_waiter_)) throw boost::system::system_error(ec);
+        continue;
+      }
+      if (expect_continue_ && !continue_sent_ && response_ == Response::not_started) {
+        // The client waits for this before sending the body: only now that the application asks for it.
+        continue_sent_ = true;
+        out_.append("HTTP/1.1 100 Continue\r\n\r\n");
+        co_await flush();
+      }
+      if (available()) {
+        asgi::HttpRequest piece;
+        if (chunked_body_) {
+          int status = 0;
+          begin_ += parser_->parse_chunked(data(), available(), piece.body, status);
+          if (status) {
+            body_error_ = status;
+            disconnected_ = true;
+            keep_alive_ = false;
+            co_return asgi::HttpDisconnect{};
+          }
+          body_done_ = parser_->is_done();
+        } else {
+          std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(available(), body_remaining_));
+          piece.body.assign(data(), n);
+          begin_ += n;
+          body_remaining_ -= n;
+          body_done_ = body_remaining_ == 0;
+        }
+        if (!piece.body.empty() || body_done_) {
+          piece.more_body = !body_done_;
+          start_read();
+          co_return piece;
+        }
+      }
+      if (eof_ || closed_) {
+        disconnected_ = true;
+        co_return asgi::HttpDisconnect{};
+      }
+      deadline = Clock::now() + options_.timeouts.body;
+      start_read();
+      auto ec = co_await wait(app_waiter_);
+      deadline = Clock::time_point::max();
+      if (ec) throw boost::system::system_error(ec);
+    }
+  }
+
+  Task<void> send(asgi::SendEvent event) {
+    if (auto* start = std::get_if<asgi::HttpResponseStart>(&event)) {
+      if (response_ != Response::not_started) throw asgi::ProtocolError("http.response.start sent twice");
+      start_ = std::move(*start);
+      response_ = Response::started;
+      co_return;
+    }
+    auto* piece = std::get_if<asgi::HttpResponseBody>(&event);
+    if (!piece)
+      throw asgi::ProtocolError(std::string(asgi::type_of(event)) + " is not valid in an http scope");
+    if (response_ == Response::not_started) {
+      throw asgi::ProtocolError("http.response.body sent before http.response.start");
+    }
+    if (response_ == Response::done) throw asgi::ProtocolError("http.response.body sent after the response");
+    if (disconnected_ || closed_) co_return;  // nobody to send to; the application is being cancelled
+    if (response_ == Response::started) {
+      bool keep = keep_alive_ && !loop_.shutting_down && (body_done_ || piece->more_body);
+      plan_ = write_head(out_, start_.status, start_.headers,
+                         piece->more_body ? -1 : static_cast<std::int64_t>(piece->body.size()),
+                         parser_->head_request(), parser_->version(), keep, options_.server_header);
+      keep_alive_ = plan_.keep_alive;
+      status_ = start_.status;
+      response_ = Response::streaming;
+    }
+    const std::size_t size = piece->body.size();
+    switch (plan_.framing) {
+      case Framing::none:
+        break;
+      case Framing::content_length:
+        if (body_bytes_ + size > static_cast<std::uint64_t>(plan_.declared_length)) {
+          keep_alive_ = false;
+          throw asgi::ProtocolError("response body longer than its Content-Length");
+        }
+        out_.append(piece->body);
+        break;
+      case Framing::chunked:
+        if (size) {
+          char hex[20];
+          auto end = std::to_chars(hex, hex + sizeof hex, size, 16).ptr;
+          out_.append(hex, end).append("\r\n").append(piece->body).append("\r\n");
+        }
+        break;
+      case Framing::close_delimited:
+        out_.append(piece->body);
+        break;
+    }
+    body_bytes_ += size;
+    if (!piece->more_body) {
+      if (plan_.framing == Framing::chunked) out_.append("0\r\n\r\n");
+      if (plan_.framing == Framing::content_length &&
+          body_bytes_ != static_cast<std::uint64_t>(plan_.declared_length)) {
+        keep_alive_ = false;  // short body: only closing tells the client
+      }
+      response_ = Response::done;
+      app_waiter_.notify();
+      co_return;
+    }
+    // A streamed piece goes out now; the application waits for the write (back-pressure).
+    co_await flush();
+  }
+
+  Socket socket_;
+  const ServerOptions& options_;
+  std::size_t cap_;
+  std::unique_ptr<char[]> buf_;
+  std::size_t max_cap_;
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+  bool reading_ = false;
+  bool eof_ = false;
+  bool closed_ = false;
+  bool idle_ = true;
+  Waiter conn_waiter_;
+  Waiter app_waiter_;
+  std::string out_;
+
+  asgi::Scope scope_;
+  std::optional<RequestParser> parser_;
+  asgi::Receive receive_fn_;
+  asgi::Send send_fn_;
+  boost::asio::cancellation_signal app_cancel_;
+  std::exception_ptr app_error_;
+  std::size_t requests_ = 0;
+
+  // The request in progress.
+  bool app_running_ = false;
+  bool keep_alive_ = true;
+  bool chunked_body_ = false;
+  bool body_done_ = true;
+  std::uint64_t body_remaining_ = 0;
+  bool expect_continue_ = false;
+  bool continue_sent_ = false;
+  bool disconnected_ = false;
+  int body_error_ = 0;
+  Response response_ = Response::not_started;
+  asgi::HttpResponseStart start_;
+  HeadPlan plan_;
+  int status_ = 0;
+  std::uint64_t body_bytes_ = 0;
+};
+
+}  // namespace duet::server::detail
