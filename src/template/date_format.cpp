@@ -181,7 +181,7 @@ std::optional<std::string> try_format_date(const DateTime& d, std::string_view f
         break;
       case 'r': {
         if (!d.has_time) return std::nullopt;
-        auto s = try_format_date(d, "D, j M Y H:i:s O");
+        auto s = try_format_date(d, "D, d M Y H:i:s O");
         out += *s;
         break;
       }

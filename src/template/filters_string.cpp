@@ -236,7 +236,8 @@ void register_string_filters(Library& l) {
   });
   add(l, "make_list", FilterArg::None, false, [](const Value& v, Args, bool) {
     List out;
-    for (auto cp : code_points(v.str()))
+    std::string s = v.str();
+    for (auto cp : code_points(s))
       out.emplace_back(std::string(cp));
     return Value(std::move(out));
   });

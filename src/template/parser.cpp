@@ -227,7 +227,8 @@ NodeList Parser::parse(const std::vector<std::string_view>& until) {
         open_tags.pop_back();
         if (!node) continue;  // {% load %} and friends compile to nothing
         if (node->is_extends() && contains_nontext)
-          error(tok.line, "{% extends %} must be the first tag in the template.");
+          error(tok.line, "<ExtendsNode: extends " + std::string(split_contents(tok.contents).at(1)) +
+                              "> must be the first tag in the template.");
         break;
       }
     }
