@@ -1,0 +1,50 @@
+// DATABASES: the aliases the process can use, configured once at startup (no global settings module needed).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace duet::db {
+
+inline constexpr std::string_view DEFAULT_DB_ALIAS = "default";
+
+/// One entry of DATABASES. Only SQLite is implemented so far; ENGINE names are accepted in Django's
+/// spelling too ("django.db.backends.sqlite3").
+struct DatabaseSettings {
+  std::string engine = "sqlite";
+  /// The database file. ":memory:" gives every connection (so every thread) its own empty database.
+  std::string name;
+  /// How long a statement waits for a lock held by another connection before OperationalError.
+  std::chrono::milliseconds busy_timeout{5000};
+  /// journal_mode=WAL: readers do not block the writer, the default for a server.
+  bool wal = true;
+  /// "DEFERRED" (SQLite's and Django's default), "IMMEDIATE" (take the write lock at BEGIN: no upgrade
+  /// deadlocks between concurrent writers) or "EXCLUSIVE".
+  std::string transaction_mode = "DEFERRED";
+  /// Wrap each view in atomic() (read by the handlers layer).
+  bool atomic_requests = false;
+
+  /// "sqlite:///relative/path.db", "sqlite:////absolute/path.db", "sqlite://:memory:" (dj-database-url's
+  /// forms). Throws ImproperlyConfigured on another scheme or a malformed URL.
+  static DatabaseSettings from_url(std::string_view url);
+};
+
+using Databases = std::map<std::string, DatabaseSettings, std::less<>>;
+
+/// Replaces the configuration. Connections opened under the old one are reopened by each thread on its next
+/// use of the alias. Thread-safe.
+void configure(Databases databases);
+/// configure({{"default", DatabaseSettings::from_url(getenv("DATABASE_URL"))}}) when DATABASE_URL is set;
+/// returns false (and changes nothing) when it is not.
+bool configure_from_env();
+/// The current configuration of `alias`; throws ImproperlyConfigured for an unknown alias.
+DatabaseSettings database_settings(std::string_view alias = DEFAULT_DB_ALIAS);
+Databases databases();
+/// Bumped by each configure(); per-thread connections compare it to know they are stale.
+std::uint64_t configuration_generation() noexcept;
+
+}  // namespace duet::db

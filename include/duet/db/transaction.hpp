@@ -1,0 +1,106 @@
+// Transactions: django.db.transaction's atomic (scoped, savepoints when nested), on_commit, and an async
+// atomic.
+#pragma once
+
+#include <exception>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "duet/db/settings.hpp"
+#include "duet/runtime/sync_to_async.hpp"
+#include "duet/runtime/task.hpp"
+
+namespace duet::db::transaction {
+
+namespace detail {
+/// What one atomic block opened: a transaction (outermost), a savepoint, or nothing (savepoint=false).
+struct AtomicFrame {
+  std::string alias;
+  bool outermost = false;
+  std::string savepoint;  // empty when none was made
+};
+AtomicFrame enter(std::string_view alias, bool savepoint);
+/// `success` false rolls back (to the savepoint, or the whole transaction if outermost). Committing can throw
+/// (a deferred foreign key checked at COMMIT raises IntegrityError); the transaction is then rolled back.
+void exit(const AtomicFrame& frame, bool success);
+}  // namespace detail
+
+/// `with transaction.atomic():` as a scope:
+///
+///     {
+///       duet::db::transaction::atomic tx;          // BEGIN, or SAVEPOINT when nested
+///       author.save();
+///       book.save();
+///     }                                             // COMMIT (or RELEASE); ROLLBACK if an exception passes
+///
+/// The destructor commits when the scope is left normally and may then throw (COMMIT can fail); it rolls
+/// back, without throwing, when the scope is left by an exception.
+class atomic {
+ public:
+  explicit atomic(std::string_view alias = DEFAULT_DB_ALIAS, bool savepoint = true);
+  ~atomic() noexcept(false);
+  atomic(const atomic&) = delete;
+  atomic& operator=(const atomic&) = delete;
+
+ private:
+  detail::AtomicFrame frame_;
+  int uncaught_;
+};
+
+/// Runs `fn()` inside atomic() and returns its result: commit on return, rollback if it throws.
+template <class Fn>
+auto run_atomic(Fn&& fn, std::string_view alias = DEFAULT_DB_ALIAS, bool savepoint = true) {
+  atomic tx(alias, savepoint);
+  return std::forward<Fn>(fn)();
+}
+
+/// The async atomic Django lacks: `co_await aatomic([&]() -> Task<R> { co_await book.asave(); ... })`.
+/// The transaction lives on the connection of this flow's sync strand — the one thread every ORM a-call of
+/// the flow runs on — so each query awaited inside `make()` is part of it. Commit when the task returns,
+/// rollback when it throws (the exception is rethrown unchanged).
+template <class MakeTask>
+auto aatomic(MakeTask make, std::string alias = std::string(DEFAULT_DB_ALIAS), bool savepoint = true)
+    -> std::invoke_result_t<MakeTask&> {
+  using R = typename std::invoke_result_t<MakeTask&>::value_type;
+  detail::AtomicFrame frame =
+      co_await sync_to_async([alias, savepoint] { return detail::enter(alias, savepoint); });
+  std::exception_ptr error;
+  if constexpr (std::is_void_v<R>) {
+    try {
+      co_await make();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    const bool ok = !error;
+    co_await sync_to_async([&frame, ok] { detail::exit(frame, ok); });
+    if (error) std::rethrow_exception(error);
+  } else {
+    std::optional<R> result;
+    try {
+      result.emplace(co_await make());
+    } catch (...) {
+      error = std::current_exception();
+    }
+    const bool ok = !error;
+    co_await sync_to_async([&frame, ok] { detail::exit(frame, ok); });
+    if (error) std::rethrow_exception(error);
+    co_return std::move(*result);
+  }
+}
+
+/// Runs `fn` after the current transaction of `alias` commits (immediately when none is open); dropped if it
+/// rolls back, or if the savepoint it was registered in is rolled back.
+void on_commit(std::function<void()> fn, std::string_view alias = DEFAULT_DB_ALIAS);
+
+/// Marks the current atomic block to roll back when it ends (without raising).
+void set_rollback(bool rollback, std::string_view alias = DEFAULT_DB_ALIAS);
+bool get_rollback(std::string_view alias = DEFAULT_DB_ALIAS);
+
+/// True inside an atomic block of `alias` on this thread.
+bool in_atomic_block(std::string_view alias = DEFAULT_DB_ALIAS);
+
+}  // namespace duet::db::transaction
