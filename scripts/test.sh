@@ -10,7 +10,8 @@ if [[ "${DUET_SKIP_TSAN:-0}" != 1 ]]; then
   BUILD_DIR=build-tsan BUILD_TYPE=RelWithDebInfo \
     CMAKE_ARGS="-DDUET_SANITIZE=thread -DDUET_BUILD_BENCH=OFF -DDUET_BUILD_EXAMPLES=OFF" \
     scripts/build.sh runtime_tests
-  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build-tsan/tests/runtime/runtime_tests --gtest_brief=1
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/runtime/tsan.supp" \
+    build-tsan/tests/runtime/runtime_tests --gtest_brief=1
 fi
 
 scripts/build.sh

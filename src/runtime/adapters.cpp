@@ -27,6 +27,25 @@ void submit_sync(UniqueFunction job, bool thread_sensitive) {
   }
 }
 
+namespace {
+
+// Spawns the task in `flow` and serves `strand` on the calling thread until the task is done.
+void wait_for(const ContextPtr& flow, Task<void> (*trampoline)(void*), void* state, SyncStrand& strand) {
+  std::atomic<bool> done{false};
+  loop_handoffs.fetch_add(1, std::memory_order_release);
+  boost::asio::co_spawn(flow->executor(), trampoline(state),
+                        [&strand, &done](std::exception_ptr) { strand.finish(done); });
+  strand.serve_until(done);
+}
+
+}  // namespace
+
+void run_in_flow_and_wait(const ContextPtr& flow, Task<void> (*trampoline)(void*), void* state) {
+  refuse_on_loop("Runtime::block_on()");
+  SyncStrand waiter;
+  wait_for(flow, trampoline, state, waiter);
+}
+
 void block_on_task(Task<void> (*trampoline)(void*), void* state) {
   refuse_on_loop("async_to_sync()");
   ContextPtr flow(Context::current());
@@ -40,10 +59,7 @@ void block_on_task(Task<void> (*trampoline)(void*), void* state) {
     flow = fallback_runtime().new_context("async_to_sync");
     flow->set_strand(strand, /*leased=*/false);
   }
-  std::atomic<bool> done{false};
-  boost::asio::co_spawn(flow->executor(), trampoline(state),
-                        [strand, &done](std::exception_ptr) { strand->finish(done); });
-  strand->serve_until(done);
+  wait_for(flow, trampoline, state, *strand);
   // The flow may outlive this call (a task it spawned holds it); its later sync work goes to the pool.
   if (plain_thread) flow->set_strand(nullptr, /*leased=*/false);
 }

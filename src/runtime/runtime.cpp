@@ -20,6 +20,7 @@ namespace duet {
 namespace detail {
 
 thread_local LoopThread* this_loop_thread = nullptr;
+std::atomic<std::uint64_t> loop_handoffs{0};
 
 namespace {
 
@@ -41,6 +42,12 @@ void apply_environment(RuntimeOptions& options) {
 // Runs `loop` until stopped. A loop that runs out of handlers keeps polling for `spin` before it sleeps in
 // epoll: a sync thread handing a result back then finds it awake, which saves the several microseconds of
 // an eventfd wake-up on every sync_to_async round trip (DESIGN.md §4 budget: 3 µs).
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
 void run_loop(boost::asio::io_context& loop, std::chrono::microseconds spin) {
   auto guard = boost::asio::make_work_guard(loop);
   if (spin.count() <= 0) {
@@ -51,7 +58,14 @@ void run_loop(boost::asio::io_context& loop, std::chrono::microseconds spin) {
     if (loop.poll() > 0) continue;
     const auto deadline = std::chrono::steady_clock::now() + spin;
     bool ran = false;
-    while (!ran && !loop.stopped() && std::chrono::steady_clock::now() < deadline) ran = loop.poll() > 0;
+    while (!ran && !loop.stopped() && std::chrono::steady_clock::now() < deadline) {
+      // Polling takes the scheduler's mutex, which the sync thread handing a result back needs too: between
+      // polls, watch the hand-off counter instead, and poll at once when it moves.
+      const auto seen = loop_handoffs.load(std::memory_order_acquire);
+      for (int i = 0; i < 64 && loop_handoffs.load(std::memory_order_relaxed) == seen; ++i)
+        cpu_relax();
+      ran = loop.poll() > 0;
+    }
     if (!ran && !loop.stopped()) loop.run_one();
   }
 }

@@ -6,7 +6,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "duet/runtime/detail/unique_function.hpp"
+#include "duet/runtime/context.hpp"
 #include "duet/runtime/task.hpp"
 
 namespace duet {
@@ -19,25 +19,35 @@ namespace detail {
 /// plain thread, with the calling thread as the new flow's sync strand. Throws on a loop thread.
 void block_on_task(Task<void> (*trampoline)(void*), void* state);
 
+/// Runs the trampoline's task in `flow` (on its loop) and waits for it on the calling non-loop thread.
+void run_in_flow_and_wait(const ContextPtr& flow, Task<void> (*trampoline)(void*), void* state);
+
+/// Keeps the result of a task run for a waiting thread. Everything about the result, an exception included,
+/// is handed over to and released by the waiting thread.
 template <class MakeTask>
-struct AsyncToSyncState {
+struct BlockingCall {
   using R = typename std::invoke_result_t<MakeTask&>::value_type;
   MakeTask make;
   std::optional<std::conditional_t<std::is_void_v<R>, bool, R>> value;
   std::exception_ptr error;
 
   static Task<void> run(void* self) {
-    auto& state = *static_cast<AsyncToSyncState*>(self);
+    auto& call = *static_cast<BlockingCall*>(self);
     try {
       if constexpr (std::is_void_v<R>) {
-        co_await state.make();
-        state.value.emplace(true);
+        co_await call.make();
+        call.value.emplace(true);
       } else {
-        state.value.emplace(co_await state.make());
+        call.value.emplace(co_await call.make());
       }
     } catch (...) {
-      state.error = std::current_exception();
+      call.error = std::current_exception();
     }
+  }
+
+  R result() {
+    if (error) std::rethrow_exception(std::exchange(error, nullptr));
+    if constexpr (!std::is_void_v<R>) return std::move(*value);
   }
 };
 
@@ -55,12 +65,9 @@ struct AsyncToSyncState {
 /// event-loop thread it throws SynchronousOnlyOperation: there, `co_await` the task directly.
 template <class MakeTask>
 auto async_to_sync(MakeTask make) -> typename std::invoke_result_t<MakeTask&>::value_type {
-  using State = detail::AsyncToSyncState<MakeTask>;
-  using R = typename State::R;
-  State state{std::move(make), std::nullopt, nullptr};
-  detail::block_on_task(&State::run, &state);
-  if (state.error) std::rethrow_exception(state.error);
-  if constexpr (!std::is_void_v<R>) return std::move(*state.value);
+  detail::BlockingCall<MakeTask> call{std::move(make), std::nullopt, nullptr};
+  detail::block_on_task(&detail::BlockingCall<MakeTask>::run, &call);
+  return call.result();
 }
 
 }  // namespace duet

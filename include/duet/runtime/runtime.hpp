@@ -3,13 +3,13 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
 
+#include "duet/runtime/async_to_sync.hpp"
 #include "duet/runtime/context.hpp"
 #include "duet/runtime/task.hpp"
 
@@ -85,9 +85,10 @@ class Runtime {
   template <class T>
   T block_on(Task<T> task, std::string label = "block_on") {
     detail::refuse_on_loop("Runtime::block_on()");
-    return boost::asio::co_spawn(new_context(std::move(label))->executor(), std::move(task),
-                                 boost::asio::use_future)
-        .get();
+    auto make = [&task] { return std::move(task); };
+    detail::BlockingCall<decltype(make)> call{std::move(make), std::nullopt, nullptr};
+    detail::run_in_flow_and_wait(new_context(std::move(label)), &decltype(call)::run, &call);
+    return call.result();
   }
 
   /// Stops the loops (pending handlers are abandoned) and joins the threads. Idempotent.

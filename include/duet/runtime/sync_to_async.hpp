@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -29,6 +30,10 @@ struct SyncToAsyncOptions {
 };
 
 namespace detail {
+
+/// Bumped by every hand-off from a sync thread to a loop, so that a spinning idle loop notices it without
+/// polling Asio's scheduler (and contending for its mutex) all the time.
+extern std::atomic<std::uint64_t> loop_handoffs;
 
 /// Queues `job` for a sync thread of the current flow (DESIGN.md §4). Called on the loop thread.
 void submit_sync(UniqueFunction job, bool thread_sensitive);
@@ -61,7 +66,7 @@ struct SyncCall : std::enable_shared_from_this<SyncCall<Fn, Handler>> {
     } catch (...) {
       error = std::current_exception();
     }
-    complete(error, std::move(value));
+    complete(std::move(error), std::move(value));
   }
 
   // On the loop thread, from the awaiting coroutine's cancellation slot. A sync function cannot be
@@ -74,7 +79,9 @@ struct SyncCall : std::enable_shared_from_this<SyncCall<Fn, Handler>> {
   void complete(std::exception_ptr error, Value value) {
     if (claimed.exchange(true, std::memory_order_acq_rel)) return;
     auto executor = work.get_executor();
-    boost::asio::post(executor, [self = this->shared_from_this(), error, value = std::move(value)]() mutable {
+    loop_handoffs.fetch_add(1, std::memory_order_release);
+    boost::asio::post(executor, [self = this->shared_from_this(), error = std::move(error),
+                                 value = std::move(value)]() mutable {
       boost::asio::get_associated_cancellation_slot(self->handler).clear();
       auto h = std::move(self->handler);
       self->work.reset();
