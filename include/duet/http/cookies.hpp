@@ -22,15 +22,15 @@ std::string http_date(std::chrono::system_clock::time_point when);
 /// The attributes of set_cookie(), Django's keyword arguments.
 struct CookieOptions {
   /// Seconds; also sets `expires` when that is not given.
-  std::optional<std::int64_t> max_age;
+  std::optional<std::int64_t> max_age{};
   /// An RFC 7231 date string, or a time point (converted to max_age as Django does).
-  std::variant<std::monostate, std::string, std::chrono::system_clock::time_point> expires;
+  std::variant<std::monostate, std::string, std::chrono::system_clock::time_point> expires{};
   std::string path = "/";
-  std::optional<std::string> domain;
+  std::optional<std::string> domain{};
   bool secure = false;
   bool httponly = false;
   /// "Lax", "Strict" or "None" (case-insensitive); anything else throws std::invalid_argument.
-  std::optional<std::string> samesite;
+  std::optional<std::string> samesite{};
 };
 
 /// One Set-Cookie entry of a response.

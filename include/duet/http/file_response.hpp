@@ -17,13 +17,13 @@ struct FileResponseOptions {
   /// Content-Disposition: attachment instead of inline.
   bool as_attachment = false;
   /// The name the client sees; defaults to the file's name.
-  std::optional<std::string> filename;
+  std::optional<std::string> filename{};
   /// Defaults to a guess from the file name's extension, else application/octet-stream.
-  std::optional<std::string> content_type;
+  std::optional<std::string> content_type{};
   /// The request's Range header: a single "bytes=a-b", "bytes=a-" or "bytes=-n" range gives 206 with
   /// Content-Range, an unsatisfiable one 416; anything else (several ranges, bad syntax) is ignored and the
   /// whole file is sent, as RFC 9110 allows.
-  std::optional<std::string> range;
+  std::optional<std::string> range{};
   std::size_t block_size = 64 * 1024;
 };
 

@@ -34,15 +34,15 @@ struct RequestParts {
   /// The percent-decoded path, including root_path (ASGI "path").
   std::string path = "/";
   /// The mount point (ASGI "root_path", CGI SCRIPT_NAME), "" at the root.
-  std::string root_path;
+  std::string root_path{};
   /// The raw query string, without '?'.
-  std::string query_string;
+  std::string query_string{};
   /// Header pairs as received, in order.
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::optional<std::pair<std::string, std::uint16_t>> client;
-  std::optional<std::pair<std::string, std::uint16_t>> server;
+  std::vector<std::pair<std::string, std::string>> headers{};
+  std::optional<std::pair<std::string, std::uint16_t>> client{};
+  std::optional<std::pair<std::string, std::uint16_t>> server{};
   /// The body; null means empty.
-  std::shared_ptr<BodySource> body;
+  std::shared_ptr<BodySource> body{};
 };
 
 /// A request. Plain attributes are data members (method, path, path_info, headers, content_type, ...);

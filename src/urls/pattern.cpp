@@ -1,0 +1,120 @@
+#include "pattern.hpp"
+
+#include <cctype>
+
+#include "regex_helper.hpp"
+
+namespace duet::urls {
+namespace {
+
+bool is_identifier(std::string_view s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+boost::regex compile_python_regex(std::string_view python, std::vector<std::string>* group_names) {
+  try {
+    return boost::regex(detail::translate_regex(python, group_names), boost::regex::perl);
+  } catch (const boost::regex_error& e) {
+    throw conf::ImproperlyConfigured("\"" + std::string(python) +
+                                     "\" is not a valid regular expression: " + e.what());
+  }
+}
+
+std::optional<Pattern::Match> Pattern::match(std::string_view path) const {
+  boost::cmatch m;
+  const char* begin = path.data();
+  const char* end = path.data() + path.size();
+  bool full = is_endpoint && !is_route && !regex_source.empty() && regex_source.back() == '$';
+  bool ok = full ? boost::regex_match(begin, end, m, regex, kPythonMatchFlags)
+                 : boost::regex_search(begin, end, m, regex, kPythonMatchFlags);
+  if (!ok) return std::nullopt;
+  Match out;
+  out.end = static_cast<std::size_t>(m[0].second - begin);
+  bool any_named = false;
+  for (std::size_t g = 0; g < group_names.size() && g + 1 < m.size(); ++g) {
+    if (!group_names[g].empty() && m[g + 1].matched) any_named = true;
+  }
+  for (std::size_t g = 0; g < group_names.size() && g + 1 < m.size(); ++g) {
+    const auto& sub = m[g + 1];
+    if (!sub.matched) continue;
+    std::string text = sub.str();
+    const auto& name = group_names[g];
+    if (name.empty()) {
+      if (!any_named) out.args.push_back(std::move(text));
+      continue;
+    }
+    if (auto it = converters.find(name); it != converters.end()) {
+      try {
+        out.kwargs.emplace_back(name, it->second->to_value(text));
+      } catch (const std::invalid_argument&) {
+        return std::nullopt;  // Django: a converter's ValueError means "no match"
+      }
+    } else {
+      out.kwargs.emplace_back(name, std::move(text));
+    }
+  }
+  return out;
+}
+
+namespace detail {
+
+std::shared_ptr<const Pattern> make_route_pattern(std::string_view route, bool is_endpoint) {
+  auto p = std::make_shared<Pattern>();
+  p->describe = route;
+  p->is_route = true;
+  p->is_endpoint = is_endpoint;
+  const std::string original(route);
+  std::string regex = "^";
+  std::string_view rest = route;
+  for (;;) {
+    auto open = rest.find('<');
+    auto close = open == std::string_view::npos ? std::string_view::npos : rest.find('>', open + 1);
+    // Django's _PATH_PARAMETER_COMPONENT_RE needs at least one character between the brackets.
+    if (open == std::string_view::npos || close == std::string_view::npos || close == open + 1) {
+      regex += re_escape(rest);
+      break;
+    }
+    auto inner = rest.substr(open + 1, close - open - 1);
+    if (inner.find_first_of(" \t\n\r\v\f") != std::string_view::npos)
+      throw conf::ImproperlyConfigured("URL route '" + original +
+                                       "' cannot contain whitespace in angle brackets <\xE2\x80\xA6>.");
+    regex += re_escape(rest.substr(0, open));
+    rest = rest.substr(close + 1);
+    std::string converter_name = "str", parameter(inner);
+    if (auto colon = inner.find(':'); colon != std::string_view::npos && colon > 0) {
+      converter_name = inner.substr(0, colon);
+      parameter = inner.substr(colon + 1);
+    }
+    if (!is_identifier(parameter))
+      throw conf::ImproperlyConfigured("URL route '" + original + "' uses parameter name '" + parameter +
+                                       "' which isn't a valid Python identifier.");
+    auto converter = get_converter(converter_name);
+    if (!converter)
+      throw conf::ImproperlyConfigured("URL route '" + original + "' uses invalid converter '" +
+                                       converter_name + "'.");
+    p->converters[parameter] = converter;
+    regex += "(?P<" + parameter + ">" + converter->regex() + ")";
+  }
+  if (is_endpoint) regex += "\\Z";
+  p->regex_source = regex;
+  p->regex = compile_python_regex(regex, &p->group_names);
+  return p;
+}
+
+std::shared_ptr<const Pattern> make_regex_pattern(std::string_view regex, bool is_endpoint) {
+  auto p = std::make_shared<Pattern>();
+  p->describe = regex;
+  p->regex_source = regex;
+  p->is_endpoint = is_endpoint;
+  p->regex = compile_python_regex(regex, &p->group_names);
+  return p;
+}
+
+}  // namespace detail
+}  // namespace duet::urls

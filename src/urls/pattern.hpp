@@ -1,0 +1,46 @@
+// A compiled route ("<int:year>/") or regex pattern, shared by URLPattern and URLResolver.
+#pragma once
+
+#include <boost/regex.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "duet/urls/resolvers.hpp"
+
+namespace duet::urls {
+
+using ConverterMap = std::map<std::string, std::shared_ptr<const Converter>>;
+
+class Pattern {
+ public:
+  struct Match {
+    std::size_t end;  // length of the matched prefix of the path
+    std::vector<std::string> args;
+    UrlKwargs kwargs;
+  };
+
+  /// The pattern as written: the route, or the regex.
+  std::string describe;
+  /// Python-syntax regex ("^articles/(?P<year>[0-9]+)/\\Z"), used by reverse() and in messages.
+  std::string regex_source;
+  boost::regex regex;
+  bool is_endpoint = false;
+  bool is_route = false;
+  ConverterMap converters;
+  std::vector<std::string> group_names;  // per capturing group, "" if unnamed
+
+  std::optional<Match> match(std::string_view path) const;
+};
+
+/// Flags giving Python's re semantics: ^/$ at the string's ends only, '.' not matching a newline.
+inline const boost::regex_constants::match_flags kPythonMatchFlags =
+    boost::match_single_line | boost::match_not_dot_newline;
+
+/// Compiles a Python-syntax regex for Boost; throws conf::ImproperlyConfigured with Django's message.
+boost::regex compile_python_regex(std::string_view python, std::vector<std::string>* group_names = nullptr);
+
+}  // namespace duet::urls

@@ -1,0 +1,225 @@
+#include "duet/urls/resolvers.hpp"
+
+#include <map>
+#include <shared_mutex>
+
+#include "pattern.hpp"
+
+namespace duet::urls {
+namespace {
+
+std::string join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+std::vector<std::string> non_empty(std::vector<std::string> v) {
+  std::erase_if(v, [](const std::string& s) { return s.empty(); });
+  return v;
+}
+
+void set_kwarg(UrlKwargs& kwargs, const std::string& name, std::any value) {
+  for (auto& [k, v] : kwargs) {
+    if (k == name) {
+      v = std::move(value);
+      return;
+    }
+  }
+  kwargs.emplace_back(name, std::move(value));
+}
+
+// Django's _join_route.
+std::string join_route(std::string route1, std::string_view route2) {
+  if (route1.empty()) return std::string(route2);
+  if (!route2.empty() && route2[0] == '^') route2.remove_prefix(1);
+  return route1 + std::string(route2);
+}
+
+struct UrlconfRegistry {
+  std::shared_mutex mutex;
+  std::map<std::string, std::shared_ptr<const URLResolver>, std::less<>> resolvers;
+};
+
+UrlconfRegistry& urlconfs() {
+  static UrlconfRegistry r;
+  return r;
+}
+
+}  // namespace
+
+Resolver404::Resolver404(std::string p, std::vector<std::vector<std::string>> t)
+    : http::Http404("Resolver404: no URL pattern matches '" + p + "'"),
+      path(std::move(p)),
+      tried(std::move(t)) {}
+
+std::string ResolverMatch::app_name() const {
+  return join(app_names, ":");
+}
+std::string ResolverMatch::namespace_() const {
+  return join(namespaces, ":");
+}
+std::string ResolverMatch::view_name() const {
+  auto parts = namespaces;
+  parts.push_back(url_name);
+  return join(parts, ":");
+}
+
+const std::any* ResolverMatch::find_kwarg(std::string_view name) const {
+  for (const auto& [k, v] : kwargs)
+    if (k == name) return &v;
+  return nullptr;
+}
+
+std::string UrlEntry::describe() const {
+  return pattern_ ? pattern_->pattern().describe : resolver_->pattern().describe;
+}
+
+Include include(UrlPatterns patterns, std::string app_name, std::string namespace_) {
+  if (!namespace_.empty() && app_name.empty())
+    throw conf::ImproperlyConfigured(
+        "Specifying a namespace in include() without providing an app_name is not supported. Set the "
+        "app_name "
+        "attribute in the included module, or pass a 2-tuple containing the list of patterns and app_name "
+        "instead.");
+  if (namespace_.empty()) namespace_ = app_name;
+  return Include{std::move(patterns), std::move(app_name), std::move(namespace_)};
+}
+
+UrlEntry path(std::string_view route, Include included) {
+  return UrlEntry(std::make_shared<const URLResolver>(
+      detail::make_route_pattern(route, false), std::move(included.patterns), std::move(included.app_name),
+      std::move(included.namespace_)));
+}
+
+UrlEntry re_path(std::string_view regex, Include included) {
+  return UrlEntry(std::make_shared<const URLResolver>(
+      detail::make_regex_pattern(regex, false), std::move(included.patterns), std::move(included.app_name),
+      std::move(included.namespace_)));
+}
+
+URLPattern::URLPattern(std::shared_ptr<const Pattern> pattern, std::any view, std::string name,
+                       UrlKwargs default_kwargs)
+    : pattern_(std::move(pattern)),
+      view_(std::move(view)),
+      name_(std::move(name)),
+      default_kwargs_(std::move(default_kwargs)) {}
+
+std::optional<ResolverMatch> URLPattern::resolve(std::string_view path) const {
+  auto m = pattern_->match(path);
+  if (!m) return std::nullopt;
+  ResolverMatch out;
+  out.func = view_;
+  out.args = std::move(m->args);
+  out.kwargs = std::move(m->kwargs);
+  for (const auto& [k, v] : default_kwargs_)
+    set_kwarg(out.kwargs, k, v);
+  out.url_name = name_;
+  out.route = pattern_->describe;
+  return out;
+}
+
+URLResolver::URLResolver(std::shared_ptr<const Pattern> pattern, UrlPatterns patterns, std::string app_name,
+                         std::string namespace_, UrlKwargs default_kwargs)
+    : pattern_(std::move(pattern)),
+      patterns_(std::move(patterns)),
+      app_name_(std::move(app_name)),
+      ns_(std::move(namespace_)),
+      default_kwargs_(std::move(default_kwargs)) {}
+
+ResolverMatch URLResolver::resolve(std::string_view path) const {
+  std::vector<std::vector<std::string>> tried;
+  auto m = pattern_->match(path);
+  if (!m) throw Resolver404(std::string(path), {});
+  auto new_path = path.substr(m->end);
+  auto extend_tried = [&tried](const UrlEntry& entry, const std::vector<std::vector<std::string>>* sub) {
+    if (!sub) {
+      tried.push_back({entry.describe()});
+      return;
+    }
+    for (const auto& t : *sub) {
+      std::vector<std::string> chain{entry.describe()};
+      chain.insert(chain.end(), t.begin(), t.end());
+      tried.push_back(std::move(chain));
+    }
+  };
+  for (const auto& entry : patterns_) {
+    std::optional<ResolverMatch> sub;
+    if (auto* p = entry.pattern()) {
+      sub = p->resolve(new_path);
+    } else {
+      try {
+        sub = entry.resolver()->resolve(new_path);
+      } catch (const Resolver404& e) {
+        extend_tried(entry, e.tried.empty() ? nullptr : &e.tried);
+        continue;
+      }
+    }
+    if (!sub) {
+      tried.push_back({entry.describe()});
+      continue;
+    }
+    UrlKwargs kwargs = m->kwargs;
+    for (const auto& [k, v] : default_kwargs_)
+      set_kwarg(kwargs, k, v);
+    for (auto& [k, v] : sub->kwargs)
+      set_kwarg(kwargs, k, std::move(v));
+    std::vector<std::string> args = sub->args;
+    if (kwargs.empty()) {
+      args = m->args;
+      args.insert(args.end(), sub->args.begin(), sub->args.end());
+    }
+    std::string current_route = entry.pattern() ? std::string() : entry.describe();
+    extend_tried(entry, sub->tried.empty() ? nullptr : &sub->tried);
+    ResolverMatch out;
+    out.func = std::move(sub->func);
+    out.args = std::move(args);
+    out.kwargs = std::move(kwargs);
+    out.url_name = std::move(sub->url_name);
+    std::vector<std::string> apps{app_name_}, nss{ns_};
+    apps.insert(apps.end(), sub->app_names.begin(), sub->app_names.end());
+    nss.insert(nss.end(), sub->namespaces.begin(), sub->namespaces.end());
+    out.app_names = non_empty(std::move(apps));
+    out.namespaces = non_empty(std::move(nss));
+    out.route = join_route(current_route, sub->route);
+    out.tried = std::move(tried);
+    return out;
+  }
+  throw Resolver404(std::string(new_path), std::move(tried));
+}
+
+std::shared_ptr<const URLResolver> make_resolver(UrlPatterns patterns) {
+  return std::make_shared<const URLResolver>(detail::make_regex_pattern("^/", false), std::move(patterns));
+}
+
+void register_urlconf(std::string name, UrlPatterns patterns) {
+  auto resolver = make_resolver(std::move(patterns));
+  auto& r = urlconfs();
+  std::unique_lock lock(r.mutex);
+  r.resolvers[std::move(name)] = std::move(resolver);
+}
+
+std::shared_ptr<const URLResolver> get_resolver(std::string_view urlconf) {
+  std::string name(urlconf);
+  if (name.empty()) name = conf::settings()->ROOT_URLCONF;
+  auto& r = urlconfs();
+  std::shared_lock lock(r.mutex);
+  auto it = r.resolvers.find(name);
+  if (it == r.resolvers.end())
+    throw conf::ImproperlyConfigured("The URLconf '" + name +
+                                     "' is not registered (call duet::urls::register_urlconf first).");
+  return it->second;
+}
+
+ResolverMatch resolve(std::string_view path, std::string_view urlconf) {
+  return get_resolver(urlconf)->resolve(path);
+}
+
+std::string reverse(std::string_view viewname, const ReverseArgs& args, std::string_view urlconf) {
+  return get_resolver(urlconf)->reverse(viewname, args);
+}
+
+}  // namespace duet::urls

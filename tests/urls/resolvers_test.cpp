@@ -1,0 +1,133 @@
+#include <gtest/gtest.h>
+
+#include <boost/uuid/uuid_io.hpp>
+
+#include "urlconf.hpp"
+
+using namespace urls_test;
+
+TEST(Resolve, RouteWithIntConverter) {
+  auto m = root()->resolve("/articles/2003/");
+  EXPECT_EQ(m.view<View>(), "year");
+  EXPECT_TRUE(m.args.empty());
+  EXPECT_EQ(m.kwarg<std::int64_t>("year"), 2003);
+  EXPECT_EQ(m.kwarg<int>("year"), 2003);
+  EXPECT_EQ(m.kwarg<std::string>("year"), "2003");
+  EXPECT_THROW(m.kwarg<std::uint8_t>("year"), std::invalid_argument);  // out of range
+  EXPECT_THROW(m.kwarg<int>("nope"), std::out_of_range);
+  EXPECT_EQ(m.url_name, "year");
+  EXPECT_EQ(m.namespace_(), "");
+  EXPECT_EQ(m.view_name(), "year");
+  EXPECT_EQ(m.route, "articles/<int:year>/");
+}
+
+TEST(Resolve, IncludeWithAppNamespace) {
+  auto m = root()->resolve("/blog/3/x-y/");
+  EXPECT_EQ(m.view<View>(), "post");
+  EXPECT_EQ(m.kwarg<int>("year"), 3);
+  EXPECT_EQ(m.kwarg<std::string>("slug"), "x-y");
+  EXPECT_EQ(m.namespace_(), "blog");
+  EXPECT_EQ(m.app_name(), "blog");
+  EXPECT_EQ(m.view_name(), "blog:post");
+  EXPECT_EQ(m.route, "blog/<int:year>/<slug:slug>/");
+  auto b2 = root()->resolve("/b2/");
+  EXPECT_EQ(b2.url_name, "index");
+  EXPECT_EQ(b2.namespace_(), "b2");
+  EXPECT_EQ(b2.app_name(), "blog");
+  EXPECT_EQ(b2.view_name(), "b2:index");
+}
+
+TEST(Resolve, RegexPositionalAndOptionalGroups) {
+  auto m = root()->resolve("/x/12/ab/");
+  EXPECT_EQ(m.args, (std::vector<std::string>{"12", "ab"}));
+  EXPECT_TRUE(m.kwargs.empty());
+  EXPECT_EQ(m.route, R"(^x/(\d+)/(\w+)/$)");
+  auto a = root()->resolve("/blog/archive/2020/");
+  EXPECT_EQ(a.kwarg<std::string>("y"), "2020");
+  EXPECT_FALSE(a.has_kwarg("p"));  // unmatched optional groups are left out, as Django does
+  EXPECT_EQ(root()->resolve("/blog/archive/2020/page-4/").kwarg<std::string>("p"), "4");
+  // '$' in Python and here does not match before an embedded newline.
+  EXPECT_THROW(root()->resolve("/x/12/ab/\n"), Resolver404);
+}
+
+TEST(Resolve, PathAndUuidConverters) {
+  EXPECT_EQ(root()->resolve("/p/a/b").kwarg<std::string>("rest"), "a/b");
+  auto u = root()->resolve("/u/12345678-1234-5678-1234-567812345678/");
+  EXPECT_EQ(boost::uuids::to_string(u.kwarg<boost::uuids::uuid>("id")),
+            "12345678-1234-5678-1234-567812345678");
+  EXPECT_THROW(root()->resolve("/u/12345678-1234-5678-1234-56781234567Z/"), Resolver404);
+  EXPECT_THROW(root()->resolve("/articles/99999999999999999999999/"), Resolver404);  // to_value refused
+}
+
+TEST(Resolve, Resolver404ListsTriedPatterns) {
+  try {
+    root()->resolve("/blog/zz");
+    FAIL();
+  } catch (const Resolver404& e) {
+    EXPECT_EQ(e.path, "blog/zz");
+    std::vector<std::vector<std::string>> expected = {
+        {"articles/<int:year>/"},
+        {"blog/", ""},
+        {"blog/", "<int:year>/<slug:slug>/"},
+        {"blog/", R"(^archive/(?P<y>[0-9]{4})/(?:page-(?P<p>\d+)/)?$)"},
+        {"b2/"},
+        {R"(^x/(\d+)/(\w+)/$)"},
+        {"p/<path:rest>"},
+        {"u/<uuid:id>/"},
+    };
+    EXPECT_EQ(e.tried, expected);
+    EXPECT_EQ(e.status_code(), 404);
+  }
+}
+
+TEST(Resolve, RouteErrorsAreImproperlyConfigured) {
+  auto message = [](std::string route) {
+    try {
+      path(route, View("v"));
+    } catch (const duet::conf::ImproperlyConfigured& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message("<foo:x>"), "URL route '<foo:x>' uses invalid converter 'foo'.");
+  EXPECT_EQ(message("<int: x>"),
+            "URL route '<int: x>' cannot contain whitespace in angle brackets <\xE2\x80\xA6>.");
+  EXPECT_EQ(message("<int:1x>"),
+            "URL route '<int:1x>' uses parameter name '1x' which isn't a valid Python identifier.");
+  EXPECT_THROW(re_path("(unclosed", View("v")), duet::conf::ImproperlyConfigured);
+  EXPECT_THROW(include({}, "", "ns"), duet::conf::ImproperlyConfigured);
+}
+
+namespace {
+// A custom converter: four-digit years, typed as int.
+class YearConverter : public Converter {
+ public:
+  std::string regex() const override { return "[0-9]{4}"; }
+  std::any to_value(std::string_view s) const override { return std::stoi(std::string(s)); }
+  std::string to_url(const std::any& v) const override {
+    auto s = url_value_to_string(v);
+    if (s.size() != 4) throw std::invalid_argument("not a year");
+    return s;
+  }
+};
+}  // namespace
+
+TEST(Resolve, CustomConverter) {
+  register_converter("yyyy", std::make_shared<YearConverter>());
+  auto r = make_resolver({path("y/<yyyy:year>/", View("y"), "y")});
+  EXPECT_EQ(r->resolve("/y/2024/").kwarg<int>("year"), 2024);
+  EXPECT_THROW(r->resolve("/y/24/"), Resolver404);
+  EXPECT_EQ(r->reverse("y", {.args = {2024}}), "/y/2024/");
+  EXPECT_THROW(r->reverse("y", {.args = {24}}), NoReverseMatch);
+}
+
+TEST(Resolve, ExtraKwargsAndRegisteredUrlconf) {
+  register_urlconf("test.urls", {path("feed/", View("feed"), "feed", {{"format", std::string("rss")}})});
+  duet::conf::Settings s;
+  s.ROOT_URLCONF = "test.urls";
+  duet::conf::SettingsOverride o(s);
+  auto m = resolve("/feed/");
+  EXPECT_EQ(m.kwarg<std::string>("format"), "rss");
+  EXPECT_EQ(reverse("feed"), "/feed/");
+  EXPECT_THROW(get_resolver("missing.urls"), duet::conf::ImproperlyConfigured);
+}
