@@ -196,3 +196,28 @@ TEST(SyncToAsync, CancelledWhileQueuedNeverRuns) {
   }());
   EXPECT_FALSE(second_ran);
 }
+
+TEST(SyncToAsync, CancelledWhileRunningWaitsForTheCallToEnd) {
+  // The sync call uses a value owned by the cancelled coroutine: the coroutine must not unwind (and destroy
+  // it) before the call is over.
+  Runtime runtime(RuntimeOptions{.loops = 1});
+  std::atomic<bool> call_ended{false};
+  std::atomic<bool> ended_before_unwinding{false};
+  struct Guard {
+    std::atomic<bool>& call_ended;
+    std::atomic<bool>& ended_before_unwinding;
+    ~Guard() { ended_before_unwinding = call_ended.load(); }
+  };
+  auto task = [&]() -> Task<void> {
+    Guard guard{call_ended, ended_before_unwinding};
+    std::string owned = "owned by the coroutine";
+    co_await sync_to_async([&] {
+      std::this_thread::sleep_for(100ms);
+      EXPECT_EQ(owned, "owned by the coroutine");
+      call_ended = true;
+    });
+  };
+  EXPECT_THROW(runtime.block_on(duet::with_timeout(task(), 10ms)), duet::TimeoutError);
+  EXPECT_TRUE(call_ended);
+  EXPECT_TRUE(ended_before_unwinding);
+}

@@ -39,11 +39,13 @@ extern std::atomic<std::uint64_t> loop_handoffs;
 void submit_sync(UniqueFunction job, bool thread_sensitive);
 
 /// The state one sync_to_async call shares between the loop (completion, cancellation) and the sync thread
-/// that runs `fn`. Whichever finishes first — `fn` or a cancellation — claims it and completes the handler.
+/// that runs `fn`. Cancellation wins only while the call is still queued: once `fn` runs it holds references
+/// into the awaiting coroutine's frame (the request, say), so the coroutine must not unwind before it ends.
 template <class Fn, class Handler>
 struct SyncCall : std::enable_shared_from_this<SyncCall<Fn, Handler>> {
   using R = std::invoke_result_t<Fn&>;
   using Value = std::optional<std::conditional_t<std::is_void_v<R>, std::monostate, R>>;
+  enum State : int { queued, running, cancelled };
 
   SyncCall(Fn fn, Handler handler)
       : fn(std::move(fn)),
@@ -52,8 +54,8 @@ struct SyncCall : std::enable_shared_from_this<SyncCall<Fn, Handler>> {
 
   // On the sync thread.
   void run() {
-    // Cancelled while queued: the work is abandoned before it starts.
-    if (claimed.load(std::memory_order_acquire)) return;
+    int expected = queued;
+    if (!state.compare_exchange_strong(expected, running, std::memory_order_acq_rel)) return;  // cancelled
     Value value;
     std::exception_ptr error;
     try {
@@ -69,15 +71,15 @@ struct SyncCall : std::enable_shared_from_this<SyncCall<Fn, Handler>> {
     complete(std::move(error), std::move(value));
   }
 
-  // On the loop thread, from the awaiting coroutine's cancellation slot. A sync function cannot be
-  // interrupted: if it is running, it finishes and its result is dropped.
+  // On the loop thread, from the awaiting coroutine's cancellation slot.
   void cancel() {
+    int expected = queued;
+    if (!state.compare_exchange_strong(expected, cancelled, std::memory_order_acq_rel)) return;  // running
     complete(std::make_exception_ptr(boost::system::system_error(boost::asio::error::operation_aborted)),
              Value{});
   }
 
   void complete(std::exception_ptr error, Value value) {
-    if (claimed.exchange(true, std::memory_order_acq_rel)) return;
     auto executor = work.get_executor();
     loop_handoffs.fetch_add(1, std::memory_order_release);
     boost::asio::post(executor, [self = this->shared_from_this(), error = std::move(error),
@@ -96,7 +98,7 @@ struct SyncCall : std::enable_shared_from_this<SyncCall<Fn, Handler>> {
   Fn fn;
   Handler handler;
   boost::asio::executor_work_guard<boost::asio::associated_executor_t<Handler>> work;
-  std::atomic<bool> claimed{false};
+  std::atomic<int> state{queued};
 };
 
 template <class R>
@@ -134,7 +136,8 @@ struct InitiateSyncCall {
 ///
 /// Thread-sensitive calls (the default) of one flow all run on that flow's sync strand, in order, so
 /// thread-local state such as a database connection is the same across them. If the awaiting coroutine is
-/// cancelled, a call still queued never runs, and one already running finishes with its result dropped.
+/// cancelled, a call still queued never runs (the coroutine sees operation_aborted); one already running
+/// cannot be interrupted, and the coroutine resumes when it ends — it may hold references to the caller.
 template <class Fn>
 auto sync_to_async(Fn fn, SyncToAsyncOptions options = {}) -> Task<std::invoke_result_t<Fn&>> {
   using R = std::invoke_result_t<Fn&>;

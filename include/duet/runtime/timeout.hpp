@@ -36,7 +36,7 @@ inline Task<void> sleep(std::chrono::steady_clock::duration duration) {
 
 /// Runs `task` and returns its result, or cancels it and throws TimeoutError once `timeout` has passed.
 /// The cancellation reaches whatever the task is awaiting (a socket read, a sleep, a query); a sync
-/// function it awaits through sync_to_async cannot be interrupted and finishes in the background.
+/// function it awaits through sync_to_async cannot be interrupted, so the TimeoutError comes when it ends.
 template <class T>
 Task<T> with_timeout(Task<T> task, std::chrono::steady_clock::duration timeout) {
   auto executor = co_await boost::asio::this_coro::executor;
