@@ -146,11 +146,9 @@ void register_misc_tags(TagMap& tags);
 std::vector<std::pair<std::string, FilterExpression>> token_kwargs(const std::vector<std::string_view>& bits,
                                                                    std::size_t& pos, Parser& parser, int line,
                                                                    bool support_legacy);
-// Thrown by rendering errors Django raises at render time (bad unpacking, recursion, missing reverser).
-class RenderError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using RenderError = TemplateRenderError;
+// Tags nest at most this deep (the parser recurses per level).
+constexpr std::size_t kMaxNesting = 200;
 std::unique_ptr<Node> compile_simple_tag(Parser& parser, const Token& token, std::string_view name,
                                          const SimpleTag& fn);
 

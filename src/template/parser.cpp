@@ -210,6 +210,7 @@ NodeList Parser::parse(const std::vector<std::string_view>& until) {
           return list;
         }
         open_tags.push_back({command, tok.line});
+        if (open_tags.size() > kMaxNesting) error(tok.line, "Tags are nested too deeply");
         auto& tags = builtin_tags();
         if (auto it = simple_tags_.find(std::string(command)); it != simple_tags_.end()) {
           node = compile_simple_tag(*this, tok, command, *it->second);

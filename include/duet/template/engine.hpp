@@ -36,6 +36,13 @@ class TemplateDoesNotExist : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// An error Django raises while rendering: a bad unpacking in {% for %}, a {% url %} that does not
+// reverse, inclusion nested too deeply (a template including itself).
+class TemplateRenderError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Resolves {% url name args... %}; nullopt when nothing matches (Django's NoReverseMatch).
 using UrlReverser =
     std::function<std::optional<std::string>(std::string_view name, const List& args, const Dict& kwargs)>;
