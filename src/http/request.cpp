@@ -179,11 +179,11 @@ const std::string& HttpRequest::body() {
   }
   std::string data;
   if (parts_.body) {
-    char chunk[kReadChunk];
+    std::vector<char> chunk(kReadChunk);  // heap: sync threads may have small stacks
     for (;;) {
-      auto n = parts_.body->read(std::span<char>(chunk, sizeof chunk));
+      auto n = parts_.body->read(std::span<char>(chunk));
       if (n == 0) break;
-      data.append(chunk, n);
+      data.append(chunk.data(), n);
       check_body_limit(data.size());
     }
   }
@@ -231,8 +231,7 @@ Task<std::size_t> HttpRequest::aread(std::span<char> dst) {
   co_return co_await parts_.body->aread(dst);
 }
 
-// Decides from method and content type what POST/FILES hold when no streaming parse is needed; returns
-// false when a multipart body must still be read from the stream.
+// Fills POST/FILES from the body already in memory.
 void HttpRequest::parse_loaded_body() {
   if (content_type == "multipart/form-data") {
     if (body_->empty()) {
@@ -271,12 +270,12 @@ void HttpRequest::load_post_sync() {
     read_started_ = true;
     bool any = false;
     if (parts_.body) {
-      char chunk[kReadChunk];
+      std::vector<char> chunk(kReadChunk);
       for (;;) {
-        auto n = parts_.body->read(std::span<char>(chunk, sizeof chunk));
+        auto n = parts_.body->read(std::span<char>(chunk));
         if (n == 0) break;
         any = true;
-        parser.feed(std::string_view(chunk, n));
+        parser.feed(std::string_view(chunk.data(), n));
       }
     }
     if (!any) return empty();

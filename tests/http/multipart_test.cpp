@@ -4,6 +4,7 @@
 
 #include "duet/http/exceptions.hpp"
 #include "duet/http/request.hpp"
+#include "duet/runtime.hpp"
 
 using namespace duet::http;
 using duet::conf::Settings;
@@ -160,4 +161,34 @@ TEST(Multipart, CustomUploadHandler) {
   r.upload_handler_factory = [&] { return std::make_unique<Counting>(&total); };
   EXPECT_EQ(r.FILES()["doc"]->name(), "counted");
   EXPECT_EQ(total, 1028u);
+}
+
+namespace {
+// Hands out a few bytes per aread and refuses blocking reads, like a network body on an event loop.
+class AsyncOnlyBody : public BodySource {
+ public:
+  explicit AsyncOnlyBody(std::string data) : data_(std::move(data)) {}
+  std::size_t read(std::span<char>) override { throw std::logic_error("blocking read on an async-only body"); }
+  duet::Task<std::size_t> aread(std::span<char> dst) override {
+    auto n = std::min<std::size_t>({dst.size(), 7, data_.size() - pos_});
+    std::copy_n(data_.data() + pos_, n, dst.data());
+    pos_ += n;
+    co_return n;
+  }
+
+ private:
+  std::string data_;
+  std::size_t pos_ = 0;
+};
+}  // namespace
+
+TEST(Multipart, AsyncLoadStreamsThroughTheParser) {
+  duet::Runtime rt(duet::RuntimeOptions{.loops = 1, .watchdog_sink = {}});
+  HttpRequest r({.method = "POST",
+                 .headers = {{"Content-Type", kType}},
+                 .body = std::make_shared<AsyncOnlyBody>(kForm)},
+                std::make_shared<const Settings>());
+  rt.block_on(r.aload_post());
+  EXPECT_EQ(r.POST().getlist("tag").size(), 2u);  // no blocking read happened
+  EXPECT_EQ(r.FILES()["doc"]->size(), 1028u);
 }
