@@ -239,6 +239,15 @@ CASES = {
     'filters_timesince': ('{{ a|timesince:b }}|{{ b|timeuntil:a }}|{{ b|timesince:a }}|{{ c|timesince:b }}',
                           {'a': {'__datetime__': '2024-01-01T00:00:00'}, 'b': {'__datetime__': '2024-03-05T14:07:09'},
                            'c': {'__datetime__': '2024-03-05T13:00:00'}}),
+    'filters_urlize': ('{{ t|urlize }}|{{ t|urlizetrunc:15 }}|{{ s|urlize }}|{% autoescape off %}{{ t|urlize }}'
+                       '{% endautoescape %}',
+                       {'t': 'Visit www.example.com, or (http://x.org/a?b=c d&e=1/2). Mail me@example.com! '
+                             'See https://djangoproject.com/docs/#intro. <b>x</b> google.com/search foo.bar',
+                        's': {'__safe__': 'safe <i>http://a.com</i>'}}),
+    'string_literal_escapes': ('{{ "a\\"b" }} {{ \'c\\\'d\' }} {{ "x"|add:\'y\' }} {% if "a b" == s %}eq{% endif %}',
+                               {'s': 'a b'}),
+    'for_dict_json_items': ('{% for k, v in d.items %}{{ k }}:{% for x in v %}{{ x }}{% endfor %};{% endfor %}',
+                            {'d': {'one': [1, 2], 'two': [], 'three': 'abc'}}),
     # --- syntax errors (messages compared)
     'err_unclosed_if': ('line1\n{% if x %}\nnever closed', {}),
     'err_unknown_tag': ('a\n\n{% frobnicate %}', {}),

@@ -59,6 +59,7 @@ const Library& builtin_filters() {
     detail::register_html_filters(l);
     detail::register_list_filters(l);
     detail::register_number_filters(l);
+    detail::register_urlize_filters(l);
     return l;
   }();
   return lib;

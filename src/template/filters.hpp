@@ -22,5 +22,6 @@ void register_string_filters(Library& lib);
 void register_html_filters(Library& lib);
 void register_list_filters(Library& lib);
 void register_number_filters(Library& lib);
+void register_urlize_filters(Library& lib);
 
 }  // namespace duet::templates::detail
