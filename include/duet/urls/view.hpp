@@ -44,16 +44,16 @@ concept ViewCallable = std::invocable<F&, http::HttpRequest&> && [] {
 class View {
  public:
   template <ViewCallable F>
-    requires(!std::same_as<std::decay_t<F>, View>)
-  View(F f, std::string name = {}) : name_(std::move(name)) {
+  requires(!std::same_as<std::decay_t<F>, View>) View(F f, std::string name = {}) : name_(std::move(name)) {
     using R = std::invoke_result_t<F&, http::HttpRequest&>;
     if constexpr (detail::IsTask<R>::value) {
       if constexpr (std::is_same_v<typename detail::IsTask<R>::value_type, http::HttpResponse>) {
         function_ = AsyncViewFunction(std::move(f));
       } else {
-        function_ = AsyncViewFunction([f = std::move(f)](http::HttpRequest& request) mutable -> Task<http::HttpResponse> {
-          co_return http::HttpResponse(co_await f(request));
-        });
+        function_ = AsyncViewFunction(
+            [f = std::move(f)](http::HttpRequest& request) mutable -> Task<http::HttpResponse> {
+              co_return http::HttpResponse(co_await f(request));
+            });
       }
     } else {
       function_ = SyncViewFunction(

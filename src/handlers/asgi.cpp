@@ -1,0 +1,188 @@
+#include "duet/handlers/asgi.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <variant>
+
+#include "duet/http/body.hpp"
+#include "duet/http/exceptions.hpp"
+#include "duet/runtime/async_to_sync.hpp"
+#include "duet/runtime/safety.hpp"
+#include "duet/runtime/sync_to_async.hpp"
+
+namespace duet::handlers {
+
+namespace {
+
+// The request body as the server delivers it: http.request messages pulled from receive() on demand, so a
+// view that never reads the body never waits for it, and one that streams it never holds it whole.
+class ReceiveBodySource final : public http::BodySource {
+ public:
+  ReceiveBodySource(const asgi::Receive& receive, std::optional<std::size_t> length)
+      : receive_(receive), length_(length) {}
+
+  Task<std::size_t> aread(std::span<char> dst) override {
+    while (offset_ == chunk_.size() && !finished_) {
+      auto event = co_await receive_();
+      if (auto* piece = std::get_if<asgi::HttpRequest>(&event)) {
+        chunk_ = std::move(piece->body);
+        offset_ = 0;
+        finished_ = !piece->more_body;
+      } else if (std::holds_alternative<asgi::HttpDisconnect>(event)) {
+        throw http::UnreadablePostError("the client disconnected before the request body was complete");
+      }
+    }
+    std::size_t n = std::min(dst.size(), chunk_.size() - offset_);
+    std::memcpy(dst.data(), chunk_.data() + offset_, n);
+    offset_ += n;
+    co_return n;
+  }
+
+  // A sync view reads from its sync thread: the receive happens on the request's loop meanwhile.
+  std::size_t read(std::span<char> dst) override {
+    ensure_sync_context("HttpRequest body read", "co_await request.aread()");
+    if (offset_ < chunk_.size() || finished_) {
+      std::size_t n = std::min(dst.size(), chunk_.size() - offset_);
+      std::memcpy(dst.data(), chunk_.data() + offset_, n);
+      offset_ += n;
+      return n;
+    }
+    return async_to_sync([&] { return aread(dst); });
+  }
+
+  std::optional<std::size_t> length() const override { return length_; }
+
+ private:
+  const asgi::Receive& receive_;
+  std::optional<std::size_t> length_;
+  std::string chunk_;
+  std::size_t offset_ = 0;
+  bool finished_ = false;
+};
+
+// The threaded server's body stream.
+class InputStreamBodySource final : public http::BodySource {
+ public:
+  InputStreamBodySource(asgi::InputStream& input, std::optional<std::size_t> length)
+      : input_(input), length_(length) {}
+  std::size_t read(std::span<char> dst) override { return input_.read(dst); }
+  Task<std::size_t> aread(std::span<char> dst) override {
+    co_return co_await sync_to_async([&] { return input_.read(dst); });
+  }
+  std::optional<std::size_t> length() const override { return length_; }
+
+ private:
+  asgi::InputStream& input_;
+  std::optional<std::size_t> length_;
+};
+
+std::optional<std::size_t> content_length(const asgi::Headers& headers) {
+  auto value = asgi::find_header(headers, "content-length");
+  if (!value || value->empty()) return std::nullopt;
+  std::size_t n = 0;
+  for (char c : *value) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<std::size_t>(c - '0');
+  }
+  return n;
+}
+
+http::RequestParts parts_of(const asgi::Scope& scope) {
+  http::RequestParts parts;
+  parts.method = scope.method;
+  parts.scheme = scope.scheme;
+  parts.path = scope.path;
+  parts.root_path = scope.root_path;
+  parts.query_string = scope.query_string;
+  parts.headers.reserve(scope.headers.size());
+  for (const auto& header : scope.headers)
+    parts.headers.emplace_back(header.name, header.value);
+  if (scope.client) parts.client.emplace(scope.client->host, scope.client->port);
+  if (scope.server) parts.server.emplace(scope.server->host, scope.server->port);
+  return parts;
+}
+
+asgi::Headers response_headers(const http::HttpResponse& response) {
+  asgi::Headers headers;
+  for (auto& [name, value] : response.serialize_headers()) {
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    headers.push_back({std::move(lower), std::move(value)});
+  }
+  return headers;
+}
+
+Task<void> serve_lifespan(const asgi::Receive& receive, const asgi::Send& send) {
+  for (;;) {
+    auto event = co_await receive();
+    if (std::holds_alternative<asgi::LifespanStartup>(event)) {
+      co_await send(asgi::LifespanStartupComplete{});
+    } else if (std::holds_alternative<asgi::LifespanShutdown>(event)) {
+      co_await send(asgi::LifespanShutdownComplete{});
+      co_return;
+    }
+  }
+}
+
+BaseHandler::Options in_mode(BaseHandler::Options options, bool is_async) {
+  options.is_async = is_async;
+  return options;
+}
+
+}  // namespace
+
+ASGIHandler::ASGIHandler(BaseHandler::Options options)
+    : handler_(std::make_shared<BaseHandler>(in_mode(std::move(options), true))) {}
+
+Task<void> ASGIHandler::operator()(const asgi::Scope& scope, const asgi::Receive& receive,
+                                   const asgi::Send& send) const {
+  if (scope.type == asgi::ScopeType::lifespan) {
+    co_await serve_lifespan(receive, send);
+    co_return;
+  }
+  if (scope.type != asgi::ScopeType::http) {
+    throw asgi::ProtocolError("duet's ASGIHandler serves http and lifespan scopes, not " +
+                              std::string(asgi::to_string(scope.type)));
+  }
+  http::RequestParts parts = parts_of(scope);
+  parts.body = std::make_shared<ReceiveBodySource>(receive, content_length(scope.headers));
+  http::HttpRequest request(std::move(parts), handler_->settings_ptr());
+  http::HttpResponse response = co_await handler_->aget_response(request);
+  co_await send(asgi::HttpResponseStart(response.status_code(), response_headers(response)));
+  if (!response.streaming()) {
+    co_await send(asgi::HttpResponseBody(std::string(response.content()), false));
+    co_return;
+  }
+  while (auto chunk = co_await response.anext_chunk())
+    co_await send(asgi::HttpResponseBody(std::move(*chunk), true));
+  co_await send(asgi::HttpResponseBody(std::string(), false));
+}
+
+asgi::Application get_asgi_application(BaseHandler::Options options) {
+  auto handler = std::make_shared<ASGIHandler>(std::move(options));
+  return [handler](const asgi::Scope& scope, const asgi::Receive& receive, const asgi::Send& send) {
+    return (*handler)(scope, receive, send);
+  };
+}
+
+asgi::SyncApplication get_wsgi_application(BaseHandler::Options options) {
+  auto handler = std::make_shared<BaseHandler>(in_mode(std::move(options), false));
+  return [handler](const asgi::Scope& scope, asgi::InputStream& input) {
+    http::RequestParts parts = parts_of(scope);
+    parts.body = std::make_shared<InputStreamBodySource>(input, content_length(scope.headers));
+    http::HttpRequest request(std::move(parts), handler->settings_ptr());
+    auto response = std::make_shared<http::HttpResponse>(handler->get_response(request));
+    asgi::SyncResponse out;
+    out.status = response->status_code();
+    out.headers = response_headers(*response);
+    if (response->streaming()) {
+      out.next_chunk = [response] { return response->next_chunk(); };
+    } else {
+      out.body = response->content();
+    }
+    return out;
+  };
+}
+
+}  // namespace duet::handlers

@@ -1,0 +1,252 @@
+#include "duet/handlers/base.hpp"
+
+#include <boost/asio/error.hpp>
+#include <boost/system/system_error.hpp>
+
+#include "duet/handlers/exception.hpp"
+#include "duet/runtime/async_to_sync.hpp"
+#include "duet/runtime/sync_to_async.hpp"
+#include "duet/urls/resolvers.hpp"
+#include "duet/urls/view.hpp"
+
+namespace duet::handlers {
+
+namespace {
+
+std::atomic<std::uint64_t> adapter_hops{0};
+
+// A cancelled request (the client went away, a timeout) unwinds; it is not an error of the request to
+// answer with a 500.
+bool is_cancellation(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const boost::system::system_error& e) {
+    return e.code() == boost::asio::error::operation_aborted;
+  } catch (...) {
+    return false;
+  }
+}
+
+// Django's adapt_method_mode: `handler` as seen from code running in the other mode.
+NextHandler adapt(bool want_async, NextHandler handler) {
+  if (handler.is_async == want_async) return handler;
+  NextHandler adapted;
+  adapted.is_async = want_async;
+  if (want_async) {
+    adapted.async = [sync = std::move(handler.sync)](HttpRequest& request) -> Task<HttpResponse> {
+      adapter_hops.fetch_add(1, std::memory_order_relaxed);
+      co_return co_await sync_to_async([&] { return sync(request); });
+    };
+  } else {
+    adapted.sync = [async = std::move(handler.async)](HttpRequest& request) {
+      adapter_hops.fetch_add(1, std::memory_order_relaxed);
+      return async_to_sync([&] { return async(request); });
+    };
+  }
+  return adapted;
+}
+
+// Django's convert_exception_to_response: no exception leaves a step of the chain, so every middleware
+// sees a response — except a cancellation, which must unwind the whole request.
+NextHandler convert_exceptions(NextHandler handler) {
+  NextHandler converted;
+  converted.is_async = handler.is_async;
+  if (handler.is_async) {
+    converted.async = [inner = std::move(handler.async)](HttpRequest& request) -> Task<HttpResponse> {
+      std::exception_ptr error;
+      try {
+        co_return co_await inner(request);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      if (is_cancellation(error)) std::rethrow_exception(error);
+      co_return response_for_exception(request, error);
+    };
+  } else {
+    converted.sync = [inner = std::move(handler.sync)](HttpRequest& request) {
+      try {
+        return inner(request);
+      } catch (...) {
+        auto error = std::current_exception();
+        if (is_cancellation(error)) throw;
+        return response_for_exception(request, error);
+      }
+    };
+  }
+  return converted;
+}
+
+// The views a URLconf may hold: urls::View (what path() makes of any view callable), or a plain function.
+urls::View view_of(const urls::ResolverMatch& match) {
+  if (const auto* view = std::any_cast<urls::View>(&match.func)) return *view;
+  if (const auto* f = std::any_cast<HttpResponse (*)(HttpRequest&)>(&match.func)) return urls::View(*f);
+  if (const auto* f = std::any_cast<Task<HttpResponse> (*)(HttpRequest&)>(&match.func)) return urls::View(*f);
+  throw conf::ImproperlyConfigured("The view of URL pattern '" + match.route + "' (a " +
+                                   match.func.type().name() +
+                                   ") is not a view: a view is callable as HttpResponse(HttpRequest&) or "
+                                   "Task<HttpResponse>(HttpRequest&).");
+}
+
+}  // namespace
+
+struct BaseHandler::ViewHooks {
+  struct Hook {
+    Middleware* middleware;
+    bool async_capable;
+  };
+  std::vector<Hook> view;               // outermost first
+  std::vector<Hook> exception;          // innermost first
+  std::vector<Hook> template_response;  // innermost first
+};
+
+std::uint64_t BaseHandler::hops() noexcept {
+  return adapter_hops.load(std::memory_order_relaxed);
+}
+
+BaseHandler::BaseHandler(Options options)
+    : is_async_(options.is_async),
+      settings_(options.settings ? std::move(options.settings) : conf::settings()),
+      urlconf_(options.urlconf ? std::move(options.urlconf) : urls::get_resolver()),
+      hooks_(std::make_unique<ViewHooks>()) {
+  std::vector<MiddlewareSpec> specs;
+  if (options.middleware) {
+    specs = std::move(*options.middleware);
+  } else {
+    for (const auto& name : settings_->MIDDLEWARE)
+      specs.push_back(find_middleware(name));
+  }
+
+  const NextHandler innermost_sync{false, [this](HttpRequest& r) { return resolve_and_call(r); }, {}};
+  const NextHandler innermost_async{true, {}, [this](HttpRequest& r) { return aresolve_and_call(r); }};
+  std::optional<NextHandler> handler;  // empty while only the innermost step is there: its mode is free
+  bool handler_is_async = is_async_;
+  for (auto spec = specs.rbegin(); spec != specs.rend(); ++spec) {
+    if (!spec->sync_capable && !spec->async_capable) {
+      throw conf::ImproperlyConfigured("Middleware " + spec->name +
+                                       " must have at least one of sync_capable/async_capable set to true.");
+    }
+    const bool middleware_is_async = (!handler_is_async && spec->sync_capable) ? false : spec->async_capable;
+    NextHandler next = handler ? adapt(middleware_is_async, *handler)
+                               : convert_exceptions(middleware_is_async ? innermost_async : innermost_sync);
+    std::unique_ptr<Middleware> middleware;
+    try {
+      middleware = spec->make();
+    } catch (const MiddlewareNotUsed&) {
+      continue;
+    }
+    middleware->next_ = std::move(next);
+    middleware->settings_ = settings_;
+    Middleware* raw = middleware.get();
+    if (spec->has_process_view) hooks_->view.insert(hooks_->view.begin(), {raw, spec->async_capable});
+    if (spec->has_process_exception) hooks_->exception.push_back({raw, spec->async_capable});
+    if (spec->has_process_template_response) hooks_->template_response.push_back({raw, spec->async_capable});
+    NextHandler step;
+    step.is_async = middleware_is_async;
+    if (middleware_is_async) {
+      step.async = [raw](HttpRequest& r) { return raw->acall(r); };
+    } else {
+      step.sync = [raw](HttpRequest& r) { return raw->call(r); };
+    }
+    handler = convert_exceptions(std::move(step));
+    handler_is_async = middleware_is_async;
+    middleware_.push_back(std::move(middleware));
+  }
+  if (!handler) handler = convert_exceptions(is_async_ ? innermost_async : innermost_sync);
+  chain_ = adapt(is_async_, std::move(*handler));
+}
+
+BaseHandler::~BaseHandler() = default;
+
+HttpResponse BaseHandler::get_response(HttpRequest& request) {
+  if (is_async_)
+    throw std::logic_error("BaseHandler::get_response() on an async handler: use aget_response()");
+  return chain_.sync(request);
+}
+
+Task<HttpResponse> BaseHandler::aget_response(HttpRequest& request) {
+  if (!is_async_)
+    throw std::logic_error("BaseHandler::aget_response() on a sync handler: use get_response()");
+  return chain_.async(request);
+}
+
+// Django's _get_response: resolve, process_view, the view, process_exception.
+HttpResponse BaseHandler::resolve_and_call(HttpRequest& request) {
+  auto match = std::make_shared<const urls::ResolverMatch>(urlconf_->resolve(request.path_info));
+  request.resolver_match = match;
+  for (const auto& hook : hooks_->view) {
+    if (auto response = hook.middleware->process_view(request, *match)) return std::move(*response);
+  }
+  urls::View view = view_of(*match);
+  HttpResponse response = [&] {
+    try {
+      if (!view.is_async()) return view.sync_function()(request);
+      adapter_hops.fetch_add(1, std::memory_order_relaxed);
+      return async_to_sync([&] { return view.async_function()(request); });
+    } catch (...) {
+      auto error = std::current_exception();
+      if (is_cancellation(error)) throw;
+      for (const auto& hook : hooks_->exception) {
+        if (auto handled = hook.middleware->process_exception(request, error)) return std::move(*handled);
+      }
+      throw;
+    }
+  }();
+  for (const auto& hook : hooks_->template_response) {
+    response = hook.middleware->process_template_response(request, std::move(response));
+  }
+  return response;
+}
+
+// Django's _get_response_async. Hooks of middleware that is not async-capable run on the sync strand.
+Task<HttpResponse> BaseHandler::aresolve_and_call(HttpRequest& request) {
+  auto match = std::make_shared<const urls::ResolverMatch>(urlconf_->resolve(request.path_info));
+  request.resolver_match = match;
+  for (const auto& hook : hooks_->view) {
+    std::optional<HttpResponse> response;
+    if (hook.async_capable) {
+      response = hook.middleware->process_view(request, *match);
+    } else {
+      adapter_hops.fetch_add(1, std::memory_order_relaxed);
+      response = co_await sync_to_async([&] { return hook.middleware->process_view(request, *match); });
+    }
+    if (response) co_return std::move(*response);
+  }
+  urls::View view = view_of(*match);
+  std::optional<HttpResponse> response;
+  std::exception_ptr error;
+  try {
+    if (view.is_async()) {
+      response = co_await view.async_function()(request);
+    } else {
+      adapter_hops.fetch_add(1, std::memory_order_relaxed);
+      response = co_await sync_to_async([&] { return view.sync_function()(request); });
+    }
+  } catch (...) {
+    error = std::current_exception();
+  }
+  if (error) {
+    if (is_cancellation(error)) std::rethrow_exception(error);
+    for (const auto& hook : hooks_->exception) {
+      if (hook.async_capable) {
+        response = hook.middleware->process_exception(request, error);
+      } else {
+        adapter_hops.fetch_add(1, std::memory_order_relaxed);
+        response = co_await sync_to_async([&] { return hook.middleware->process_exception(request, error); });
+      }
+      if (response) break;
+    }
+    if (!response) std::rethrow_exception(error);
+  }
+  for (const auto& hook : hooks_->template_response) {
+    if (hook.async_capable) {
+      response = hook.middleware->process_template_response(request, std::move(*response));
+    } else {
+      adapter_hops.fetch_add(1, std::memory_order_relaxed);
+      response = co_await sync_to_async(
+          [&] { return hook.middleware->process_template_response(request, std::move(*response)); });
+    }
+  }
+  co_return std::move(*response);
+}
+
+}  // namespace duet::handlers
