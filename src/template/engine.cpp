@@ -28,14 +28,20 @@ void Template::render_to(Context& context, std::string& out) const {
   detail::RenderState* prev = context.render_state();
   state.depth = prev ? prev->depth + 1 : 0;
   if (state.depth > 64) throw detail::RenderError("Template inclusion is nested too deeply (a loop?)");
+  // An engine configured with autoescape off renders that way at the top level (Django builds the context
+  // with the engine's setting); nested renders keep the context's current setting.
+  const bool saved_autoescape = context.autoescape();
+  if (!prev && !engine_->options.autoescape) context.set_autoescape(false);
   context.set_render_state(&state);
   try {
     nodes_->render(context, out);
   } catch (...) {
     context.set_render_state(prev);
+    context.set_autoescape(saved_autoescape);
     throw;
   }
   context.set_render_state(prev);
+  context.set_autoescape(saved_autoescape);
 }
 
 std::string Template::render(Context& context) const {

@@ -83,17 +83,24 @@ bool Operand::resolve(const Context& context, Value& out) const {
   }
   const Value* root = context.find(parts_[0]);
   if (!root) return false;
-  if (parts_.size() == 1 && root->kind() != Value::Kind::Callable) {
-    out = *root;
+  if (parts_.size() == 1) {
+    out = root->kind() == Value::Kind::Callable ? root->resolved() : *root;
     return true;
   }
-  Value cur = root->resolved();
+  // Walk from the context's value without copying it; only the looked-up values are materialized.
+  Value callable_result;
+  const Value* cur = root;
+  if (root->kind() == Value::Kind::Callable) {
+    callable_result = root->resolved();
+    cur = &callable_result;
+  }
   Value next;
   for (std::size_t i = 1; i < parts_.size(); ++i) {
-    if (!cur.lookup(parts_[i], next)) return false;
-    cur = next.resolved();
+    if (!cur->lookup(parts_[i], next)) return false;
+    if (next.kind() == Value::Kind::Callable) next = next.resolved();
+    out = std::move(next);
+    cur = &out;
   }
-  out = std::move(cur);
   return true;
 }
 

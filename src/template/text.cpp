@@ -1,5 +1,6 @@
 #include "text.hpp"
 
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -7,11 +8,36 @@
 
 namespace duet::templates::detail {
 
+namespace {
+// High bit set in each byte of `w` equal to `c`; exact up to the first match (little-endian), which is all
+// the caller uses.
+inline std::uint64_t byte_mask(std::uint64_t w, unsigned char c) {
+  std::uint64_t x = w ^ (0x0101010101010101ULL * c);
+  return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+}
+inline std::uint64_t special_mask(std::uint64_t w) {
+  return byte_mask(w, '&') | byte_mask(w, '<') | byte_mask(w, '>') | byte_mask(w, '"') | byte_mask(w, '\'');
+}
+}  // namespace
+
+// Escaping is the renderer's hottest loop: find special bytes 8 at a time, copy clean runs in one append.
 void escape_append(std::string& out, std::string_view s) {
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char* rep = nullptr;
-    switch (s[i]) {
+  const char* p = s.data();
+  const char* end = p + s.size();
+  const char* run = p;
+  while (p < end) {
+    if (end - p >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      std::uint64_t m = special_mask(w);
+      if (!m) {
+        p += 8;
+        continue;
+      }
+      if constexpr (std::endian::native == std::endian::little) p += std::countr_zero(m) / 8;
+    }
+    const char* rep;
+    switch (*p) {
       case '&':
         rep = "&amp;";
         break;
@@ -28,13 +54,14 @@ void escape_append(std::string& out, std::string_view s) {
         rep = "&#x27;";
         break;
       default:
+        ++p;
         continue;
     }
-    out.append(s.data() + start, i - start);
+    out.append(run, p - run);
     out.append(rep);
-    start = i + 1;
+    run = ++p;
   }
-  out.append(s.data() + start, s.size() - start);
+  out.append(run, end - run);
 }
 
 std::string escape(std::string_view s) {

@@ -103,6 +103,14 @@ TEST(Options, StringIfInvalid) {
             "[INVALID(nope.x)] ");
 }
 
+TEST(Options, AutoescapeOff) {
+  EngineOptions o;
+  o.autoescape = false;
+  Context ctx{{"h", "<b>"}};
+  EXPECT_EQ(render("{{ h }}{% autoescape on %}{{ h }}{% endautoescape %}", ctx, o), "<b>&lt;b&gt;");
+  EXPECT_TRUE(ctx.autoescape());  // the caller's context is left as it was
+}
+
 TEST(Options, CustomLibraryBuiltinAndLoad) {
   auto lib = std::make_shared<Library>();
   lib->filter("double", [](const Value& v) { return Value(v.as_int() * 2); });
