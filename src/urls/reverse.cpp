@@ -42,12 +42,12 @@ ConverterMap merged(const ConverterMap& outer, const ConverterMap& inner) {
 
 UrlKwargs merged(const UrlKwargs& outer, const UrlKwargs& inner) {
   UrlKwargs out = outer;
-  for (const auto& [k, v] : inner) {
-    auto it = std::find_if(out.begin(), out.end(), [&](auto& e) { return e.first == k; });
+  for (const auto& kv : inner) {
+    auto it = std::find_if(out.begin(), out.end(), [&](auto& e) { return e.first == kv.first; });
     if (it != out.end()) {
-      it->second = v;
+      it->second = kv.second;
     } else {
-      out.emplace_back(k, v);
+      out.push_back(kv);
     }
   }
   return out;
