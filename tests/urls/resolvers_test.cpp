@@ -8,7 +8,7 @@ using namespace urls_test;
 
 TEST(Resolve, RouteWithIntConverter) {
   auto m = root()->resolve("/articles/2003/");
-  EXPECT_EQ(m.view<View>(), "year");
+  EXPECT_EQ(m.view<ViewName>(), "year");
   EXPECT_TRUE(m.args.empty());
   EXPECT_EQ(m.kwarg<std::int64_t>("year"), 2003);
   EXPECT_EQ(m.kwarg<int>("year"), 2003);
@@ -23,7 +23,7 @@ TEST(Resolve, RouteWithIntConverter) {
 
 TEST(Resolve, IncludeWithAppNamespace) {
   auto m = root()->resolve("/blog/3/x-y/");
-  EXPECT_EQ(m.view<View>(), "post");
+  EXPECT_EQ(m.view<ViewName>(), "post");
   EXPECT_EQ(m.kwarg<int>("year"), 3);
   EXPECT_EQ(m.kwarg<std::string>("slug"), "x-y");
   EXPECT_EQ(m.namespace_(), "blog");
@@ -83,7 +83,7 @@ TEST(Resolve, Resolver404ListsTriedPatterns) {
 TEST(Resolve, RouteErrorsAreImproperlyConfigured) {
   auto message = [](std::string route) {
     try {
-      path(route, View("v"));
+      path(route, ViewName("v"));
     } catch (const duet::conf::ImproperlyConfigured& e) {
       return std::string(e.what());
     }
@@ -94,7 +94,7 @@ TEST(Resolve, RouteErrorsAreImproperlyConfigured) {
             "URL route '<int: x>' cannot contain whitespace in angle brackets <\xE2\x80\xA6>.");
   EXPECT_EQ(message("<int:1x>"),
             "URL route '<int:1x>' uses parameter name '1x' which isn't a valid Python identifier.");
-  EXPECT_THROW(re_path("(unclosed", View("v")), duet::conf::ImproperlyConfigured);
+  EXPECT_THROW(re_path("(unclosed", ViewName("v")), duet::conf::ImproperlyConfigured);
   EXPECT_THROW(include({}, "", "ns"), duet::conf::ImproperlyConfigured);
 }
 
@@ -114,7 +114,7 @@ class YearConverter : public Converter {
 
 TEST(Resolve, CustomConverter) {
   register_converter("yyyy", std::make_shared<YearConverter>());
-  auto r = make_resolver({path("y/<yyyy:year>/", View("y"), "y")});
+  auto r = make_resolver({path("y/<yyyy:year>/", ViewName("y"), "y")});
   EXPECT_EQ(r->resolve("/y/2024/").kwarg<int>("year"), 2024);
   EXPECT_THROW(r->resolve("/y/24/"), Resolver404);
   EXPECT_EQ(r->reverse("y", {.args = {2024}}), "/y/2024/");
@@ -122,7 +122,7 @@ TEST(Resolve, CustomConverter) {
 }
 
 TEST(Resolve, ExtraKwargsAndRegisteredUrlconf) {
-  register_urlconf("test.urls", {path("feed/", View("feed"), "feed", {{"format", std::string("rss")}})});
+  register_urlconf("test.urls", {path("feed/", ViewName("feed"), "feed", {{"format", std::string("rss")}})});
   duet::conf::Settings s;
   s.ROOT_URLCONF = "test.urls";
   duet::conf::SettingsOverride o(s);

@@ -51,26 +51,26 @@ TEST(Reverse, NoReverseMatchMessages) {
 
 TEST(Reverse, LastDefinitionFirstAndArgumentCountPicks) {
   auto r = make_resolver({
-      path("one/<int:a>/", View("v1"), "same"),
-      path("two/<int:a>/<int:b>/", View("v2"), "same"),
-      path("three/<int:a>/", View("v3"), "same"),
+      path("one/<int:a>/", ViewName("v1"), "same"),
+      path("two/<int:a>/<int:b>/", ViewName("v2"), "same"),
+      path("three/<int:a>/", ViewName("v3"), "same"),
   });
   EXPECT_EQ(r->reverse("same", {.args = {1}}), "/three/1/");
   EXPECT_EQ(r->reverse("same", {.args = {1, 2}}), "/two/1/2/");
 }
 
 TEST(Reverse, PrefixesAndEscaping) {
-  auto r = make_resolver({path("<str:a>/", View("v"), "v")});
+  auto r = make_resolver({path("<str:a>/", ViewName("v"), "v")});
   EXPECT_EQ(r->reverse("v", {.args = {std::string("caf\xC3\xA9")}}), "/caf%C3%A9/");
   EXPECT_EQ(r->reverse("v", {.args = {std::string("x")}, .prefix = "/mount/"}), "/mount/x/");
-  auto slashes = make_resolver({re_path("^(?P<p>.*)$", View("v"), "any")});
+  auto slashes = make_resolver({re_path("^(?P<p>.*)$", ViewName("v"), "any")});
   EXPECT_EQ(slashes->reverse("any", {.kwargs = {{"p", std::string("/evil.com")}}}), "/%2Fevil.com");
   // A value the converter's regex refuses cannot be reversed.
   EXPECT_THROW(r->reverse("v", {.args = {std::string("a/b")}}), NoReverseMatch);
 }
 
 TEST(Reverse, NestedNamespacesAndConvertersInPrefix) {
-  auto inner = UrlPatterns{path("item/<int:id>/", View("item"), "item")};
+  auto inner = UrlPatterns{path("item/<int:id>/", ViewName("item"), "item")};
   auto r = make_resolver({
       path("shop/<slug:shop>/", include({path("", include(inner, "items"))}, "shops")),
   });

@@ -10,24 +10,24 @@ namespace urls_test {
 using namespace duet::urls;
 
 // Views are opaque to the urls layer; a string names them here.
-using View = std::string;
+using ViewName = std::string;
 
 inline UrlPatterns blog_patterns() {
   return {
-      path("", View("index"), "index"),
-      path("<int:year>/<slug:slug>/", View("post"), "post"),
-      re_path(R"(^archive/(?P<y>[0-9]{4})/(?:page-(?P<p>\d+)/)?$)", View("arch"), "arch"),
+      path("", ViewName("index"), "index"),
+      path("<int:year>/<slug:slug>/", ViewName("post"), "post"),
+      re_path(R"(^archive/(?P<y>[0-9]{4})/(?:page-(?P<p>\d+)/)?$)", ViewName("arch"), "arch"),
   };
 }
 
 inline std::shared_ptr<const URLResolver> root() {
   static auto r = make_resolver({
-      path("articles/<int:year>/", View("year"), "year"),
+      path("articles/<int:year>/", ViewName("year"), "year"),
       path("blog/", include(blog_patterns(), "blog")),
       path("b2/", include(blog_patterns(), "blog", "b2")),
-      re_path(R"(^x/(\d+)/(\w+)/$)", View("pos"), "pos"),
-      path("p/<path:rest>", View("p"), "p"),
-      path("u/<uuid:id>/", View("u"), "u"),
+      re_path(R"(^x/(\d+)/(\w+)/$)", ViewName("pos"), "pos"),
+      path("p/<path:rest>", ViewName("p"), "p"),
+      path("u/<uuid:id>/", ViewName("u"), "u"),
   });
   return r;
 }
