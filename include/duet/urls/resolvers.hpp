@@ -18,6 +18,7 @@
 
 #include "duet/conf/settings.hpp"
 #include "duet/http/exceptions.hpp"
+#include "duet/urls/view.hpp"
 #include "duet/urls/converters.hpp"
 
 namespace duet::urls {
@@ -199,6 +200,16 @@ requires(!std::same_as<std::decay_t<View>, Include>) UrlEntry
 UrlEntry re_path(std::string_view regex, Include included);
 
 namespace detail {
+/// A view callable is stored as urls::View, so the handler knows whether it is sync or async; anything else
+/// is stored as given (the resolver does not care what a view is).
+template <class V>
+std::any store_view(V&& view) {
+  if constexpr (ViewCallable<std::decay_t<V>>) {
+    return std::any(urls::View(std::forward<V>(view)));
+  } else {
+    return std::any(std::forward<V>(view));
+  }
+}
 std::shared_ptr<const Pattern> make_route_pattern(std::string_view route, bool is_endpoint);
 std::shared_ptr<const Pattern> make_regex_pattern(std::string_view regex, bool is_endpoint);
 }  // namespace detail
@@ -207,7 +218,7 @@ template <class View>
 requires(!std::same_as<std::decay_t<View>, Include>) UrlEntry
     path(std::string_view route, View&& view, std::string name, UrlKwargs extra_kwargs) {
   return UrlEntry(std::make_shared<const URLPattern>(detail::make_route_pattern(route, true),
-                                                     std::any(std::forward<View>(view)), std::move(name),
+                                                     detail::store_view(std::forward<View>(view)), std::move(name),
                                                      std::move(extra_kwargs)));
 }
 
@@ -215,7 +226,7 @@ template <class View>
 requires(!std::same_as<std::decay_t<View>, Include>) UrlEntry
     re_path(std::string_view regex, View&& view, std::string name, UrlKwargs extra_kwargs) {
   return UrlEntry(std::make_shared<const URLPattern>(detail::make_regex_pattern(regex, true),
-                                                     std::any(std::forward<View>(view)), std::move(name),
+                                                     detail::store_view(std::forward<View>(view)), std::move(name),
                                                      std::move(extra_kwargs)));
 }
 

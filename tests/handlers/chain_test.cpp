@@ -1,0 +1,304 @@
+// The middleware chain: modes, adapters only where modes change, hooks, thread affinity.
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "support.hpp"
+
+using duet::Task;
+using duet::handlers::Middleware;
+using duet::handlers::middleware_spec;
+using duet::http::HttpRequest;
+using duet::http::HttpResponse;
+using duet::urls::path;
+
+namespace {
+
+// Where each piece of a request ran, in order.
+struct Trace {
+  std::mutex mutex;
+  std::vector<std::string> events;
+  std::set<std::thread::id> sync_threads;
+  void add(std::string event) {
+    std::lock_guard lock(mutex);
+    events.push_back(std::move(event));
+    if (!duet::in_event_loop()) sync_threads.insert(std::this_thread::get_id());
+  }
+};
+Trace trace;
+
+template <int N>
+struct SyncOnly : Middleware {
+  static constexpr bool sync_capable = true;
+  static constexpr bool async_capable = false;
+  HttpResponse call(HttpRequest& request) override {
+    trace.add("sync" + std::to_string(N) + (duet::in_event_loop() ? "@loop" : "@sync"));
+    auto response = get_response(request);
+    response.headers.set("X-Sync-" + std::to_string(N), "1");
+    return response;
+  }
+};
+
+template <int N>
+struct AsyncOnly : Middleware {
+  static constexpr bool sync_capable = false;
+  static constexpr bool async_capable = true;
+  Task<HttpResponse> acall(HttpRequest& request) override {
+    trace.add("async" + std::to_string(N) + (duet::in_event_loop() ? "@loop" : "@sync"));
+    auto response = co_await aget_response(request);
+    response.headers.set("X-Async-" + std::to_string(N), "1");
+    co_return response;
+  }
+};
+
+// The sync_and_async form: only hooks.
+struct Both : Middleware {
+  static constexpr bool sync_capable = true;
+  static constexpr bool async_capable = true;
+  HttpResponse process_response(HttpRequest&, HttpResponse response) override {
+    response.headers.set("X-Both", duet::in_event_loop() ? "loop" : "sync");
+    return response;
+  }
+};
+
+HttpResponse sync_view(HttpRequest&) {
+  trace.add(std::string("sync view") + (duet::in_event_loop() ? "@loop" : "@sync"));
+  return HttpResponse("sync view");
+}
+
+Task<HttpResponse> async_view(HttpRequest&) {
+  trace.add(std::string("async view") + (duet::in_event_loop() ? "@loop" : "@sync"));
+  co_return HttpResponse("async view");
+}
+
+duet::urls::UrlPatterns patterns() {
+  return {path("sync/", sync_view, "sync"), path("async/", async_view, "async")};
+}
+
+struct Run {
+  duet::test::Response response;
+  std::uint64_t hops;
+  std::vector<std::string> events;
+  std::size_t sync_threads;
+};
+
+Run run(std::vector<duet::handlers::MiddlewareSpec> middleware, std::string_view url) {
+  {
+    std::lock_guard lock(trace.mutex);
+    trace.events.clear();
+    trace.sync_threads.clear();
+  }
+  duet::test::Client client(
+      duet::handlers::get_asgi_application(duet::testing::options(std::move(middleware), patterns())));
+  auto before = duet::handlers::BaseHandler::hops();
+  Run r{client.get(url), 0, {}, 0};
+  r.hops = duet::handlers::BaseHandler::hops() - before;
+  std::lock_guard lock(trace.mutex);
+  r.events = trace.events;
+  r.sync_threads = trace.sync_threads.size();
+  return r;
+}
+
+using Events = std::vector<std::string>;
+
+}  // namespace
+
+TEST(Chain, AllSyncChainWithASyncViewTakesOneHopAndOneThread) {
+  auto r = run({middleware_spec<SyncOnly<1>>("s1"), middleware_spec<SyncOnly<2>>("s2")}, "/sync/");
+  EXPECT_EQ(r.response.status_code, 200);
+  EXPECT_EQ(r.response.content, "sync view");
+  EXPECT_EQ(r.response["X-Sync-1"], "1");
+  EXPECT_EQ(r.response["X-Sync-2"], "1");
+  EXPECT_EQ(r.events, (Events{"sync1@sync", "sync2@sync", "sync view@sync"}));
+  EXPECT_EQ(r.hops, 1u);
+  EXPECT_EQ(r.sync_threads, 1u);
+}
+
+TEST(Chain, AllAsyncChainWithAnAsyncViewTakesNoHop) {
+  auto r = run({middleware_spec<AsyncOnly<1>>("a1"), middleware_spec<AsyncOnly<2>>("a2")}, "/async/");
+  EXPECT_EQ(r.response.status_code, 200);
+  EXPECT_EQ(r.events, (Events{"async1@loop", "async2@loop", "async view@loop"}));
+  EXPECT_EQ(r.hops, 0u);
+}
+
+TEST(Chain, SyncAndAsyncMiddlewareRunsInTheModeAroundIt) {
+  auto r = run({middleware_spec<Both>("both")}, "/async/");
+  EXPECT_EQ(r.response["X-Both"], "loop");
+  EXPECT_EQ(r.hops, 0u);
+  auto s = run({middleware_spec<SyncOnly<1>>("s1"), middleware_spec<Both>("both")}, "/sync/");
+  EXPECT_EQ(s.response["X-Both"], "sync");  // inside a sync middleware it stays sync: no hop for it
+  EXPECT_EQ(s.hops, 1u);
+}
+
+TEST(Chain, MixedChainHopsOnlyWhereTheModeChanges) {
+  // async → sync → async → view(sync): loop, hop to the strand, hop back to the loop, hop to the strand.
+  auto r = run({middleware_spec<AsyncOnly<1>>("a1"), middleware_spec<SyncOnly<1>>("s1"),
+                middleware_spec<AsyncOnly<2>>("a2")},
+               "/sync/");
+  EXPECT_EQ(r.response.status_code, 200);
+  EXPECT_EQ(r.events, (Events{"async1@loop", "sync1@sync", "async2@loop", "sync view@sync"}));
+  EXPECT_EQ(r.hops, 3u);
+  EXPECT_EQ(r.sync_threads, 1u);  // both sync steps on the request's one strand
+  for (auto header : {"X-Async-1", "X-Sync-1", "X-Async-2"})
+    EXPECT_EQ(r.response[header], "1") << header;
+}
+
+TEST(Chain, AnAsyncViewUnderASyncChainRunsOnTheLoop) {
+  auto r = run({middleware_spec<SyncOnly<1>>("s1")}, "/async/");
+  EXPECT_EQ(r.events, (Events{"sync1@sync", "async view@loop"}));
+  EXPECT_EQ(r.hops, 2u);
+}
+
+TEST(Chain, ThreadedModeRunsSyncCodeOnTheCallingThreadAndAsyncViewsThroughAsyncToSync) {
+  auto app = duet::handlers::get_wsgi_application(
+      duet::testing::options({middleware_spec<SyncOnly<1>>("s1")}, patterns()));
+  duet::asgi::Scope scope;
+  scope.method = "GET";
+  scope.path = scope.raw_path = "/async/";
+  scope.headers = {{"host", "testserver"}};
+  duet::asgi::StringInputStream body("");
+  auto response = app(scope, body);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, "async view");
+  scope.path = scope.raw_path = "/sync/";
+  duet::asgi::StringInputStream body2("");
+  EXPECT_EQ(app(scope, body2).body, "sync view");
+}
+
+namespace {
+
+struct ShortCircuit : Middleware {
+  static constexpr bool sync_capable = true;
+  static constexpr bool async_capable = true;
+  std::optional<HttpResponse> process_view(HttpRequest& request,
+                                           const duet::urls::ResolverMatch& match) override {
+    if (request.GET().get("stop")) return HttpResponse("stopped before " + match.url_name, 418);
+    return std::nullopt;
+  }
+};
+
+struct Handles : Middleware {
+  static constexpr bool sync_capable = true;
+  static constexpr bool async_capable = false;
+  std::optional<HttpResponse> process_exception(HttpRequest&, std::exception_ptr error) override {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::domain_error& e) {
+      return HttpResponse(std::string("handled: ") + e.what(), 503);
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+};
+
+struct NotUsed : Middleware {
+  NotUsed() { throw duet::handlers::MiddlewareNotUsed(); }
+};
+
+struct Neither : Middleware {
+  static constexpr bool sync_capable = false;
+  static constexpr bool async_capable = false;
+};
+
+HttpResponse domain_error_view(HttpRequest&) {
+  throw std::domain_error("db down");
+}
+Task<HttpResponse> async_domain_error_view(HttpRequest&) {
+  co_await duet::sleep(std::chrono::milliseconds(1));
+  throw std::domain_error("async db down");
+}
+
+}  // namespace
+
+TEST(Chain, ProcessViewCanAnswerFirst) {
+  for (bool async : {false, true}) {
+    duet::test::Client client(duet::handlers::get_asgi_application(
+        duet::testing::options({middleware_spec<ShortCircuit>("sc")}, patterns())));
+    auto url = async ? "/async/" : "/sync/";
+    auto stopped = client.get(url, {{"stop", "1"}});
+    EXPECT_EQ(stopped.status_code, 418);
+    EXPECT_EQ(stopped.content, std::string("stopped before ") + (async ? "async" : "sync"));
+    EXPECT_EQ(client.get(url).status_code, 200);
+  }
+}
+
+TEST(Chain, ProcessExceptionTurnsAViewErrorIntoAResponse) {
+  duet::urls::UrlPatterns urls{path("sync/", domain_error_view), path("async/", async_domain_error_view)};
+  for (bool outer_async : {false, true}) {
+    std::vector<duet::handlers::MiddlewareSpec> chain{middleware_spec<Handles>("h")};
+    if (outer_async) chain.insert(chain.begin(), middleware_spec<AsyncOnly<1>>("a1"));
+    duet::test::Client client(duet::handlers::get_asgi_application(duet::testing::options(chain, urls)));
+    EXPECT_EQ(client.get("/sync/").content, "handled: db down");
+    auto r = client.get("/async/");
+    EXPECT_EQ(r.status_code, 503);
+    EXPECT_EQ(r.content, "handled: async db down");
+  }
+}
+
+TEST(Chain, MiddlewareNotUsedIsLeftOut) {
+  auto r = run({middleware_spec<NotUsed>("nope"), middleware_spec<SyncOnly<1>>("s1")}, "/sync/");
+  EXPECT_EQ(r.response.status_code, 200);
+  EXPECT_EQ(r.response["X-Sync-1"], "1");
+}
+
+TEST(Chain, AMiddlewareWithNoModeIsAConfigurationError) {
+  EXPECT_THROW(duet::handlers::get_asgi_application(
+                   duet::testing::options({middleware_spec<Neither>("n")}, patterns())),
+               duet::conf::ImproperlyConfigured);
+}
+
+TEST(Chain, MiddlewareByNameFromSettings) {
+  duet::handlers::register_middleware<SyncOnly<7>>("tests.SyncOnly7");
+  auto o = duet::testing::options({}, patterns());
+  o.middleware.reset();
+  auto settings = duet::testing::test_settings();
+  settings.MIDDLEWARE = {"tests.SyncOnly7"};
+  o.settings = std::make_shared<const duet::conf::Settings>(settings);
+  duet::test::Client client(duet::handlers::get_asgi_application(o));
+  EXPECT_EQ(client.get("/sync/")["X-Sync-7"], "1");
+  settings.MIDDLEWARE = {"tests.Missing"};
+  o.settings = std::make_shared<const duet::conf::Settings>(settings);
+  try {
+    duet::handlers::get_asgi_application(o);
+    ADD_FAILURE() << "an unknown middleware name was accepted";
+  } catch (const duet::conf::ImproperlyConfigured& e) {
+    EXPECT_NE(std::string(e.what()).find("tests.SyncOnly7"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Chain, RequestBodyStreamsIntoSyncAndAsyncViews) {
+  duet::urls::UrlPatterns urls{
+      path("form/", [](HttpRequest& request) { return HttpResponse("name=" + *request.POST().get("name")); }),
+      path("raw/", [](HttpRequest& request) -> Task<HttpResponse> {
+        co_return HttpResponse(std::string(co_await request.abody()));
+      })};
+  duet::test::Client client(duet::handlers::get_asgi_application(duet::testing::options({}, urls)));
+  EXPECT_EQ(client.post("/form/", {{"name", "Ada"}}).content, "name=Ada");
+  std::string big(300'000, 'x');
+  auto r = client.put("/raw/", big);
+  EXPECT_EQ(r.content.size(), big.size());
+}
+
+TEST(Chain, ASyncGeneratorIsStreamedChunkByChunk) {
+  duet::urls::UrlPatterns urls{path("stream/", [](HttpRequest&) {
+    auto n = std::make_shared<int>(0);
+    return duet::http::StreamingHttpResponse([n]() -> std::optional<std::string> {
+      if (*n == 5) return std::nullopt;
+      return "chunk" + std::to_string((*n)++) + ";";
+    });
+  })};
+  auto app = duet::handlers::get_asgi_application(duet::testing::options({}, urls));
+  duet::Runtime runtime(duet::RuntimeOptions{.loops = 1});
+  auto result = runtime.block_on([&]() -> Task<duet::asgi::CallResult> {
+    duet::asgi::Scope scope;
+    scope.method = "GET";
+    scope.path = scope.raw_path = "/stream/";
+    scope.headers = {{"host", "testserver"}};
+    co_return co_await duet::asgi::call(app, scope);
+  }());
+  EXPECT_EQ(result.body, "chunk0;chunk1;chunk2;chunk3;chunk4;");
+  EXPECT_GE(result.body_messages, 5u);  // sent as it was produced, not buffered whole
+}
