@@ -314,12 +314,22 @@ class Connection final : public ConnectionBase {
     }
   }
 
+  static Task<void> ready() { co_return; }
+
+  // Not a coroutine on purpose: the message is taken synchronously, and g++ 12 miscompiles some by-value
+  // class parameters of coroutines (see asgi/messages.hpp). Returns the write to await, if any.
   Task<void> send(asgi::SendEvent event) {
+    if (take(event)) return flush();
+    return ready();
+  }
+
+  /// Takes one message of the application; true if it must be written now (a streamed piece).
+  bool take(asgi::SendEvent& event) {
     if (auto* start = std::get_if<asgi::HttpResponseStart>(&event)) {
       if (response_ != Response::not_started) throw asgi::ProtocolError("http.response.start sent twice");
       start_ = std::move(*start);
       response_ = Response::started;
-      co_return;
+      return false;
     }
     auto* piece = std::get_if<asgi::HttpResponseBody>(&event);
     if (!piece)
@@ -328,7 +338,7 @@ class Connection final : public ConnectionBase {
       throw asgi::ProtocolError("http.response.body sent before http.response.start");
     }
     if (response_ == Response::done) throw asgi::ProtocolError("http.response.body sent after the response");
-    if (disconnected_ || closed_) co_return;  // nobody to send to; the application is being cancelled
+    if (disconnected_ || closed_) return false;  // nobody to send to; the application is being cancelled
     if (response_ == Response::started) {
       bool keep = keep_alive_ && !loop_.shutting_down && (body_done_ || piece->more_body);
       plan_ = write_head(out_, start_.status, start_.headers,
@@ -369,10 +379,10 @@ class Connection final : public ConnectionBase {
       }
       response_ = Response::done;
       app_waiter_.notify();
-      co_return;
+      return false;
     }
     // A streamed piece goes out now; the application waits for the write (back-pressure).
-    co_await flush();
+    return true;
   }
 
   Socket socket_;

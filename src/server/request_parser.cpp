@@ -1,5 +1,6 @@
 #include "request_parser.hpp"
 
+#include <algorithm>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/rfc7230.hpp>
@@ -46,6 +47,15 @@ int RequestParser::status_for(const boost::beast::error_code& ec) const {
 int RequestParser::parse_head(const char* data, std::size_t size) {
   boost::beast::error_code ec;
   put(boost::asio::buffer(data, size), ec);
+  if (ec == http::error::bad_version) {
+    // A well-formed HTTP/2.0 or HTTP/3.0 here is a version we do not speak (505); anything else is 400.
+    std::string_view line(data, std::min<std::size_t>(size, limits_.max_request_line + 2));
+    line = line.substr(0, line.find('\r'));
+    if (line.size() >= 8 && line.substr(line.size() - 8, 5) == "HTTP/" && line[line.size() - 3] >= '2' &&
+        line[line.size() - 3] <= '9' && line[line.size() - 2] == '.') {
+      return 505;
+    }
+  }
   if (ec) return status_for(ec);
   if (!is_header_done()) return 400;
   return 0;
