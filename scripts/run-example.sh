@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The README's run command: install packages, build, start the example site on SQLite.
+# The README's run command: install packages, build, start the example site (examples/mysite) on
+# http://127.0.0.1:8000/. Options go to the site: --port 9000, --mode threaded, --help.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh runtime_demo
-# Until the HTTP server lands this is the runtime demo; afterwards, the example site.
-exec build/examples/runtime_demo/runtime_demo "$@"
+scripts/build.sh mysite
+exec build/examples/mysite/mysite "$@"
