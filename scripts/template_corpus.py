@@ -248,6 +248,10 @@ CASES = {
                                {'s': 'a b'}),
     'for_dict_json_items': ('{% for k, v in d.items %}{{ k }}:{% for x in v %}{{ x }}{% endfor %};{% endfor %}',
                             {'d': {'one': [1, 2], 'two': [], 'three': 'abc'}}),
+    'filters_truncate_html': ('{{ h|truncatewords_html:3 }}|{{ h|truncatewords_html:100 }}|{{ h|truncatechars_html:12 }}|'
+                              '{{ h|truncatechars_html:4 }}|{{ b|truncatewords_html:2 }}|{{ h|truncatewords_html:0 }}.',
+                              {'h': '<p>One <b>two three</b> four <br/>five <i>six</i></p>',
+                               'b': '<div><a href="x">link text here</a> and more</div>'}),
     # --- syntax errors (messages compared)
     'err_unclosed_if': ('line1\n{% if x %}\nnever closed', {}),
     'err_unknown_tag': ('a\n\n{% frobnicate %}', {}),

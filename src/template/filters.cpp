@@ -60,6 +60,7 @@ const Library& builtin_filters() {
     detail::register_list_filters(l);
     detail::register_number_filters(l);
     detail::register_urlize_filters(l);
+    detail::register_truncate_html_filters(l);
     return l;
   }();
   return lib;

@@ -23,5 +23,6 @@ void register_html_filters(Library& lib);
 void register_list_filters(Library& lib);
 void register_number_filters(Library& lib);
 void register_urlize_filters(Library& lib);
+void register_truncate_html_filters(Library& lib);
 
 }  // namespace duet::templates::detail
