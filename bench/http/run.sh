@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# HTTP benchmark: duet's hello example against nginx (Debian's nginx-light) with wrk, in the same run.
+# Prints `name: value unit` lines: req/s, p99 latency, server CPU µs per request, ratio to nginx, and the
+# RSS cost of 10,000 idle keep-alive connections.
+#   bench/http/run.sh <path to hello binary> [duration seconds]
+set -euo pipefail
+HELLO=${1:?usage: run.sh <hello binary> [seconds]}
+DURATION=${2:-5}
+WORKERS=${WORKERS:-1}
+IDLE=${IDLE:-10000}
+HERE=$(cd "$(dirname "$0")" && pwd)
+DIR=$(mktemp -d /tmp/duet-bench-http.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$DIR"; }
+trap cleanup EXIT
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+cpu_ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+tick=$(getconf CLK_TCK)
+
+# Runs wrk; prints "<req/s> <p99 µs> <requests>".
+run_wrk() {
+  local url=$1 conns=$2 depth=$3 threads=1
+  local out
+  if [ "$depth" -gt 1 ]; then
+    out=$(wrk -t$threads -c"$conns" -d"${DURATION}s" --latency -s "$HERE/pipeline.lua" "$url" -- "$depth")
+  else
+    out=$(wrk -t$threads -c"$conns" -d"${DURATION}s" --latency "$url")
+  fi
+  local rps p99 reqs
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+  p99=$(echo "$out" | awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub("us","",v); print v} else if (v ~ /ms$/) {sub("ms","",v); print v*1000} else if (v ~ /s$/) {sub("s","",v); print v*1000000}}')
+  echo "$rps $p99 $reqs"
+}
+
+measure() {  # name url conns depth pids...
+  local name=$1 url=$2 conns=$3 depth=$4; shift 4
+  local before after
+  before=$(cpu_ticks "$@")
+  read -r rps p99 reqs < <(run_wrk "$url" "$conns" "$depth")
+  after=$(cpu_ticks "$@")
+  local cpu_us
+  cpu_us=$(awk -v a="$after" -v b="$before" -v t="$tick" -v n="$reqs" 'BEGIN { printf "%.2f", (a-b)/t*1e6/n }')
+  echo "$name $rps $p99 $cpu_us"
+}
+
+NGINX_PORT=$(free_port)
+sed -e "s|@DIR@|$DIR|g" -e "s|@PORT@|$NGINX_PORT|g" "$HERE/nginx.conf.in" > "$DIR/nginx.conf"
+/usr/sbin/nginx -c "$DIR/nginx.conf" -p "$DIR" 2>"$DIR/nginx.stderr" &
+PIDS+=($!)
+DUET_PORT=$(free_port)
+"$HELLO" --port "$DUET_PORT" --workers "$WORKERS" --no-access-log 2>"$DIR/duet.stderr" &
+DUET_PID=$!
+PIDS+=($DUET_PID)
+sleep 1
+NGINX_PIDS=$(pgrep -P "${PIDS[0]}" | tr '\n' ' ')
+NGINX_PIDS="${PIDS[0]} $NGINX_PIDS"
+
+rows=("plaintext_c64 /plaintext 64 1" "plaintext_c256 /plaintext 256 1" "json_c64 /json 64 1" "json_c256 /json 256 1"
+      "plaintext_pipelined16_c256 /plaintext 256 16")
+for row in "${rows[@]}"; do
+  read -r name path conns depth <<<"$row"
+  # shellcheck disable=SC2086
+  read -r _ n_rps n_p99 n_cpu < <(measure "$name" "http://127.0.0.1:$NGINX_PORT$path" "$conns" "$depth" $NGINX_PIDS)
+  read -r _ d_rps d_p99 d_cpu < <(measure "$name" "http://127.0.0.1:$DUET_PORT$path" "$conns" "$depth" "$DUET_PID")
+  echo "http_${name}_duet: $d_rps req/s"
+  echo "http_${name}_nginx: $n_rps req/s"
+  echo "http_${name}_ratio_to_nginx: $(awk -v a="$d_rps" -v b="$n_rps" 'BEGIN { printf "%.2f", a/b }') x"
+  echo "http_${name}_duet_p99: $d_p99 us"
+  echo "http_${name}_nginx_p99: $n_p99 us"
+  echo "http_${name}_duet_cpu_per_request: $d_cpu us"
+  echo "http_${name}_nginx_cpu_per_request: $n_cpu us"
+done
+
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+idle_cost() {  # pid port -> bytes per idle connection
+  local before after
+  before=$(rss_kb "$1")
+  exec {fd}> >(/usr/bin/python3 "$HERE/idle_connections.py" 127.0.0.1 "$2" "$IDLE" > "$DIR/idle.out")
+  for _ in $(seq 1 300); do grep -q ready "$DIR/idle.out" 2>/dev/null && break; sleep 0.2; done
+  after=$(rss_kb "$1")
+  exec {fd}>&-
+  sleep 1
+  awk -v a="$after" -v b="$before" -v n="$IDLE" 'BEGIN { printf "%.0f", (a-b)*1024/n }'
+}
+echo "http_idle_${IDLE}_duet_rss_per_connection: $(idle_cost "$DUET_PID" "$DUET_PORT") bytes"
+W=$(pgrep -P "${PIDS[0]}" | head -1)
+echo "http_idle_${IDLE}_nginx_rss_per_connection: $(idle_cost "$W" "$NGINX_PORT") bytes"
