@@ -164,8 +164,6 @@ class Value {
   bool items(List& out) const;
   // len(); nullopt when the value has no length.
   std::optional<std::size_t> length() const;
-  // Normalises JSON scalars to the built-in kinds (strings stay borrowed).
-  Value normalized() const;
   Value with_safe(bool s) const {
     Value v = *this;
     v.safe_ = s;
