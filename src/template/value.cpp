@@ -495,10 +495,6 @@ std::optional<std::size_t> Value::length() const {
   }
 }
 
-Value Value::normalized() const {
-  return *this;
-}
-
 namespace {
 bool is_sequence(const Value& v) {
   return v.kind() == Value::Kind::List || (v.kind() == Value::Kind::Json && v.json()->is_array());
