@@ -5,6 +5,7 @@
 #include <duet/handlers/middleware.hpp>
 #include <duet/http/json_response.hpp>
 #include <duet/http/response.hpp>
+#include <duet/middleware/register.hpp>
 #include <duet/runtime.hpp>
 #include <string>
 #include <thread>
@@ -120,7 +121,12 @@ duet::conf::Settings settings() {
   s.ALLOWED_HOSTS = {"localhost", "127.0.0.1", "[::1]", "testserver"};
   s.SECRET_KEY = "mysite-example-key-change-me";
   s.ROOT_URLCONF = "mysite.urls";
-  s.MIDDLEWARE = {"mysite.middleware.TimingMiddleware"};
+  s.MIDDLEWARE = {
+      "duet.middleware.security.SecurityMiddleware",
+      "duet.middleware.common.CommonMiddleware",
+      "duet.middleware.gzip.GZipMiddleware",
+      "mysite.middleware.TimingMiddleware",
+  };
   s.apply_environment();  // DUET_DEBUG=1, DUET_ALLOWED_HOSTS=..., see docs/settings.md
   return s;
 }
@@ -140,6 +146,7 @@ duet::urls::UrlPatterns urlpatterns() {
 
 void setup() {
   duet::conf::configure(settings());
+  duet::middleware::register_builtin_middleware();
   duet::handlers::register_middleware<TimingMiddleware>("mysite.middleware.TimingMiddleware");
   duet::urls::register_urlconf("mysite.urls", urlpatterns());
 }

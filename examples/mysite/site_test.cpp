@@ -63,6 +63,21 @@ TEST_F(SiteTest, StreamIsServerSentEvents) {
   EXPECT_EQ(response.content, "data: event 0\n\ndata: event 1\n\ndata: event 2\n\n");
 }
 
+TEST_F(SiteTest, CommonMiddlewareAppendsTheSlash) {
+  duet::test::Client client;
+  auto response = client.get("/hello/Ada");
+  EXPECT_EQ(response.status_code, 301);
+  EXPECT_EQ(response.url(), "/hello/Ada/");
+  EXPECT_EQ(client.get("/hello/Ada", {}, {.follow = true}).json().at("message"), "Hello, Ada!");
+}
+
+TEST_F(SiteTest, LargeResponsesAreGzippedForClientsThatAcceptIt) {
+  duet::test::Client client;
+  auto response = client.get("/", {}, {.headers = {{"Accept-Encoding", "gzip"}}});
+  EXPECT_EQ(response.header("content-encoding").value_or(""), "gzip");
+  EXPECT_FALSE(client.get("/").has_header("content-encoding"));
+}
+
 TEST_F(SiteTest, UnknownPathIs404) {
   duet::test::Client client;
   EXPECT_EQ(client.get("/nope/").status_code, 404);
