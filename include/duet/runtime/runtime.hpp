@@ -37,7 +37,7 @@ struct RuntimeOptions {
   bool watchdog = false;
   std::chrono::milliseconds watchdog_threshold{100};
   /// Receives watchdog reports; by default they are written to stderr.
-  std::function<void(const WatchdogReport&)> watchdog_sink;
+  std::function<void(const WatchdogReport&)> watchdog_sink{};
 };
 
 namespace detail {
