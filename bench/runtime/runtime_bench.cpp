@@ -40,7 +40,9 @@ double us_since(Clock::time_point start) {
   return std::chrono::duration<double, std::micro>(Clock::now() - start).count();
 }
 
-void print(const char* name, double value, const char* unit) { std::printf("%s: %.3f %s\n", name, value, unit); }
+void print(const char* name, double value, const char* unit) {
+  std::printf("%s: %.3f %s\n", name, value, unit);
+}
 
 constexpr int kRoundTrips = 20000;
 
@@ -102,9 +104,11 @@ void measure_tasks(long count) {
         co_return;
       },
       boost::asio::detached);
-  while (started.load() < count) std::this_thread::sleep_for(1ms);
+  while (started.load() < count)
+    std::this_thread::sleep_for(1ms);
   long rss_suspended = rss_bytes();
-  while (finished.load() < count) std::this_thread::sleep_for(1ms);
+  while (finished.load() < count)
+    std::this_thread::sleep_for(1ms);
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   print("suspended task memory", double(rss_suspended - rss_before) / count, "bytes/task");
   print("tasks spawned, slept 2 s and finished", double(count), "tasks");
@@ -123,9 +127,11 @@ void measure_threads(int count) {
       std::this_thread::sleep_for(2s);
     });
   }
-  while (started.load() < count) std::this_thread::sleep_for(1ms);
+  while (started.load() < count)
+    std::this_thread::sleep_for(1ms);
   long rss_running = rss_bytes();
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   print("OS threads sleeping 2 s", double(count), "threads");
   print("OS thread memory (RSS)", double(rss_running - rss_before) / count, "bytes/thread");

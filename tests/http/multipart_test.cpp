@@ -168,7 +168,9 @@ namespace {
 class AsyncOnlyBody : public BodySource {
  public:
   explicit AsyncOnlyBody(std::string data) : data_(std::move(data)) {}
-  std::size_t read(std::span<char>) override { throw std::logic_error("blocking read on an async-only body"); }
+  std::size_t read(std::span<char>) override {
+    throw std::logic_error("blocking read on an async-only body");
+  }
   duet::Task<std::size_t> aread(std::span<char> dst) override {
     auto n = std::min<std::size_t>({dst.size(), 7, data_.size() - pos_});
     std::copy_n(data_.data() + pos_, n, dst.data());

@@ -18,8 +18,8 @@
 
 #include "duet/conf/settings.hpp"
 #include "duet/http/exceptions.hpp"
-#include "duet/urls/view.hpp"
 #include "duet/urls/converters.hpp"
+#include "duet/urls/view.hpp"
 
 namespace duet::urls {
 
@@ -218,16 +218,16 @@ template <class View>
 requires(!std::same_as<std::decay_t<View>, Include>) UrlEntry
     path(std::string_view route, View&& view, std::string name, UrlKwargs extra_kwargs) {
   return UrlEntry(std::make_shared<const URLPattern>(detail::make_route_pattern(route, true),
-                                                     detail::store_view(std::forward<View>(view)), std::move(name),
-                                                     std::move(extra_kwargs)));
+                                                     detail::store_view(std::forward<View>(view)),
+                                                     std::move(name), std::move(extra_kwargs)));
 }
 
 template <class View>
 requires(!std::same_as<std::decay_t<View>, Include>) UrlEntry
     re_path(std::string_view regex, View&& view, std::string name, UrlKwargs extra_kwargs) {
   return UrlEntry(std::make_shared<const URLPattern>(detail::make_regex_pattern(regex, true),
-                                                     detail::store_view(std::forward<View>(view)), std::move(name),
-                                                     std::move(extra_kwargs)));
+                                                     detail::store_view(std::forward<View>(view)),
+                                                     std::move(name), std::move(extra_kwargs)));
 }
 
 /// The root resolver for a urlpatterns list (Django's get_resolver on a URLconf).
