@@ -79,6 +79,25 @@ static_assert(Mixed::handlers_are_mixed());
 
 struct Empty : views::View<Empty> {};
 
+// Exceptions from handlers reach the handler's exception-to-response step like any view's.
+struct Raises : views::View<Raises> {
+  Task<HttpResponse> get(HttpRequest&) {
+    throw duet::http::Http404("no such thing");
+    co_return HttpResponse();
+  }
+  Task<HttpResponse> post(HttpRequest&) {
+    throw duet::http::PermissionDenied("no");
+    co_return HttpResponse();
+  }
+};
+
+// Constructor arguments given to as_view() build the prototype.
+struct Greeter : views::View<Greeter> {
+  explicit Greeter(std::string word) : word(std::move(word)) {}
+  std::string word;
+  HttpResponse get(HttpRequest&) { return HttpResponse(word); }
+};
+
 template <class V>
 urls::UrlPatterns patterns_for(urls::View article) {
   return {
@@ -87,6 +106,8 @@ urls::UrlPatterns patterns_for(urls::View article) {
       urls::path("custom/", Custom::as_view()),
       urls::path("head/", WithHead::as_view()),
       urls::path("empty/", Empty::as_view()),
+      urls::path("raises/", Raises::as_view()),
+      urls::path("greet/", Greeter::as_view("hello")),
   };
 }
 
@@ -195,6 +216,20 @@ TEST_P(ClassView, HopsFollowTheViewsKind) {
   if (chain == Chain::async_app_sync) expected = async_view ? 2 : 1;  // into the sync chain (+ back)
   if (chain == Chain::sync_app) expected = async_view ? 1 : 0;        // async view: async_to_sync
   EXPECT_EQ(a.last_hops(), expected);
+}
+
+TEST_P(ClassView, HandlerExceptionsBecomeResponses) {
+  auto a = app();
+  EXPECT_EQ(a.get("/raises/").status, 404);
+  Request req;
+  req.method = "POST";
+  req.path = "/raises/";
+  EXPECT_EQ(a(req).status, 403);
+}
+
+TEST_P(ClassView, AsViewArgumentsConstructThePrototype) {
+  auto a = app();
+  EXPECT_EQ(a.get("/greet/").body, "hello");
 }
 
 INSTANTIATE_TEST_SUITE_P(Chains, ClassView,

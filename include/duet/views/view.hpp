@@ -163,7 +163,7 @@ class View {
   }
 
   /// The view for a URL pattern. `init` constructs the prototype each request copies (nothing: default
-  /// construction; a Derived: a copy of it, e.g. `RedirectView::as_view({.url = "/new/"})`). Throws
+  /// construction; a Derived: a copy of it; else Derived's constructor with these arguments). Throws
   /// conf::ImproperlyConfigured if the handlers mix sync and async.
   template <class... Args>
   static urls::View as_view(Args&&... init) {
