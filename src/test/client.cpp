@@ -12,47 +12,18 @@
 #include "duet/http/encoding.hpp"
 #include "duet/runtime/async_to_sync.hpp"
 #include "duet/runtime/context.hpp"
+#include "request_building.hpp"
 
 namespace duet::test {
 
+using detail::encode_multipart;
+using detail::kBoundary;
+using detail::lower;
+using detail::with_query;
+
 namespace {
 
-constexpr std::string_view kBoundary = "BoUnDaRyStRiNg";  // Django's, so failures read the same
 constexpr int kMaxRedirects = 20;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string encode_multipart(const Data& form, const std::vector<File>& files) {
-  std::string body;
-  for (const auto& [name, value] : form) {
-    body.append("--").append(kBoundary).append("\r\nContent-Disposition: form-data; name=\"").append(name);
-    body.append("\"\r\n\r\n").append(value).append("\r\n");
-  }
-  for (const auto& file : files) {
-    body.append("--")
-        .append(kBoundary)
-        .append("\r\nContent-Disposition: form-data; name=\"")
-        .append(file.field);
-    body.append("\"; filename=\"")
-        .append(file.filename)
-        .append("\"\r\nContent-Type: ")
-        .append(file.content_type);
-    body.append("\r\n\r\n").append(file.content).append("\r\n");
-  }
-  body.append("--").append(kBoundary).append("--\r\n");
-  return body;
-}
-
-std::string with_query(std::string_view path, const Data& query) {
-  std::string target(path);
-  if (!query.empty()) target += (target.find('?') == std::string::npos ? "?" : "&") + http::urlencode(query);
-  return target;
-}
 
 // "Set-Cookie: name=value; Path=/; Max-Age=0" → the jar.
 void store_cookie(std::map<std::string, std::string>& jar, std::string_view header) {
