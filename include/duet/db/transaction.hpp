@@ -4,12 +4,14 @@
 
 #include <exception>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 
+#include "duet/db/detail/on_strand.hpp"
 #include "duet/db/settings.hpp"
 #include "duet/runtime/sync_to_async.hpp"
 #include "duet/runtime/task.hpp"
@@ -58,6 +60,42 @@ auto run_atomic(Fn&& fn, std::string_view alias = DEFAULT_DB_ALIAS, bool savepoi
   return std::forward<Fn>(fn)();
 }
 
+namespace detail {
+template <class MakeTask>
+struct AatomicCall {
+  MakeTask make;
+  std::string alias;
+  bool savepoint;
+};
+
+// The coroutine half takes only a pointer: g++ 12 relocates class-type coroutine arguments bitwise
+// (see db/detail/on_strand.hpp).
+template <class MakeTask>
+auto aatomic_impl(AatomicCall<MakeTask>* raw) -> std::invoke_result_t<MakeTask&> {
+  using R = typename std::invoke_result_t<MakeTask&>::value_type;
+  std::unique_ptr<AatomicCall<MakeTask>> call(raw);
+  auto enter = duet::db::detail::on_strand([raw] { return detail::enter(raw->alias, raw->savepoint); });
+  AtomicFrame frame = co_await std::move(enter);
+  std::exception_ptr error;
+  std::optional<std::conditional_t<std::is_void_v<R>, bool, R>> result;
+  try {
+    if constexpr (std::is_void_v<R>) {
+      co_await call->make();
+      result.emplace(true);
+    } else {
+      result.emplace(co_await call->make());
+    }
+  } catch (...) {
+    error = std::current_exception();
+  }
+  const bool ok = !error;
+  auto leave = duet::db::detail::on_strand([&frame, ok] { detail::exit(frame, ok); });
+  co_await std::move(leave);
+  if (error) std::rethrow_exception(error);
+  if constexpr (!std::is_void_v<R>) co_return std::move(*result);
+}
+}  // namespace detail
+
 /// The async atomic Django lacks: `co_await aatomic([&]() -> Task<R> { co_await book.asave(); ... })`.
 /// The transaction lives on the connection of this flow's sync strand — the one thread every ORM a-call of
 /// the flow runs on — so each query awaited inside `make()` is part of it. Commit when the task returns,
@@ -65,31 +103,8 @@ auto run_atomic(Fn&& fn, std::string_view alias = DEFAULT_DB_ALIAS, bool savepoi
 template <class MakeTask>
 auto aatomic(MakeTask make, std::string alias = std::string(DEFAULT_DB_ALIAS), bool savepoint = true)
     -> std::invoke_result_t<MakeTask&> {
-  using R = typename std::invoke_result_t<MakeTask&>::value_type;
-  detail::AtomicFrame frame =
-      co_await sync_to_async([alias, savepoint] { return detail::enter(alias, savepoint); });
-  std::exception_ptr error;
-  if constexpr (std::is_void_v<R>) {
-    try {
-      co_await make();
-    } catch (...) {
-      error = std::current_exception();
-    }
-    const bool ok = !error;
-    co_await sync_to_async([&frame, ok] { detail::exit(frame, ok); });
-    if (error) std::rethrow_exception(error);
-  } else {
-    std::optional<R> result;
-    try {
-      result.emplace(co_await make());
-    } catch (...) {
-      error = std::current_exception();
-    }
-    const bool ok = !error;
-    co_await sync_to_async([&frame, ok] { detail::exit(frame, ok); });
-    if (error) std::rethrow_exception(error);
-    co_return std::move(*result);
-  }
+  return detail::aatomic_impl(
+      new detail::AatomicCall<MakeTask>{std::move(make), std::move(alias), savepoint});
 }
 
 /// Runs `fn` after the current transaction of `alias` commits (immediately when none is open); dropped if it

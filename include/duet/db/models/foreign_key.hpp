@@ -5,6 +5,7 @@
 #include <string>
 #include <type_traits>
 
+#include "duet/db/detail/on_strand.hpp"
 #include "duet/db/exceptions.hpp"
 #include "duet/db/models/fields.hpp"
 #include "duet/db/models/meta.hpp"
@@ -80,11 +81,12 @@ class RelatedField {
     if (!cache_) {
       if (id_.is_null()) throw ObjectDoesNotExist(M::_meta().object_name + " key is NULL: no related object");
       auto id = id_;
-      cache_ = co_await sync_to_async([id] {
+      auto task = detail::on_strand([id] {
         auto obj = std::make_shared<M>();
         detail::load_by_pk(M::_meta(), obj.get(), id, DEFAULT_DB_ALIAS);
         return obj;
       });
+      cache_ = co_await std::move(task);
     }
     co_return *cache_;
   }

@@ -8,6 +8,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "duet/db/detail/on_strand.hpp"
 #include "duet/db/exceptions.hpp"
 #include "duet/db/models/expressions.hpp"
 #include "duet/db/models/fields.hpp"
@@ -133,7 +134,7 @@ class Model {
                         options.update_fields);
   }
   Task<void> asave(SaveOptions options = {}) {
-    co_await sync_to_async([this, options] {
+    return detail::on_strand([this, options] {
       detail::save_object(_meta(), self(), _state, alias_for(options.using_), options.force_insert,
                           options.update_fields);
     });
@@ -144,7 +145,7 @@ class Model {
     return detail::delete_object(_meta(), self(), _state, alias_for({}));
   }
   Task<DeleteResult> adelete() {
-    co_return co_await sync_to_async(
+    return detail::on_strand(
         [this] { return detail::delete_object(_meta(), self(), _state, alias_for({})); });
   }
   void refresh_from_db() {
@@ -152,7 +153,7 @@ class Model {
     refresh();
   }
   Task<void> arefresh_from_db() {
-    co_await sync_to_async([this] { refresh(); });
+    return detail::on_strand([this] { refresh(); });
   }
   /// Checks every field (null, blank, max_length, choices, unique); throws ValidationError listing them.
   void full_clean() const {
@@ -160,7 +161,7 @@ class Model {
     detail::full_clean_object(_meta(), self(), alias_for({}));
   }
   Task<void> afull_clean() const {
-    co_await sync_to_async([this] { detail::full_clean_object(_meta(), self(), alias_for({})); });
+    return detail::on_strand([this] { detail::full_clean_object(_meta(), self(), alias_for({})); });
   }
 
   /// A value computed by annotate(); NULL if there is none by that name.

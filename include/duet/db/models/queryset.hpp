@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "duet/db/connection.hpp"
+#include "duet/db/detail/on_strand.hpp"
 #include "duet/db/exceptions.hpp"
 #include "duet/db/models/model.hpp"
 #include "duet/db/models/query.hpp"
@@ -225,10 +226,10 @@ class QuerySet {
 
   // ---- Async twins: the same operations, run on the flow's sync strand (SQLite). ----
   Task<std::vector<T>> alist() const {
-    co_return co_await sync_to_async([self = *this] { return self.fetch(); });
+    return detail::on_strand([self = *this] { return self.fetch(); });
   }
   Task<T> aget(Q q = {}) const {
-    co_return co_await sync_to_async([self = *this, q] { return self.do_get(q); });
+    return detail::on_strand([self = *this, q] { return self.do_get(q); });
   }
   Task<T> aget(std::string lookup, Expr value) const { return aget(Q(std::move(lookup), std::move(value))); }
   // The Values overloads are plain functions over the coroutines: g++ 12 mis-compiles a braced list of
@@ -237,7 +238,7 @@ class QuerySet {
   template <class U>
   requires std::same_as<U, T> Task<T> acreate(U obj)
   const {
-    co_return co_await sync_to_async([self = *this, obj]() mutable {
+    return detail::on_strand([self = *this, obj]() mutable {
       detail::save_object(self.model(), &obj, obj._state, self.q_->alias, true, {});
       return obj;
     });
@@ -249,56 +250,54 @@ class QuerySet {
     return aget_or_create_values(std::move(lookup), std::move(defaults), true);
   }
   Task<std::vector<T>> abulk_create(std::vector<T> objs, std::size_t batch_size = 500) const {
-    co_return co_await sync_to_async([self = *this, objs = std::move(objs), batch_size]() mutable {
+    return detail::on_strand([self = *this, objs = std::move(objs), batch_size]() mutable {
       return self.do_bulk_create(std::move(objs), batch_size);
     });
   }
   Task<std::int64_t> abulk_update(std::vector<T> objs, std::vector<std::string> fields,
                                   std::size_t batch_size = 500) const {
-    co_return co_await sync_to_async(
-        [=, self = *this] { return self.do_bulk_update(objs, fields, batch_size); });
+    return detail::on_strand([=, self = *this] { return self.do_bulk_update(objs, fields, batch_size); });
   }
   Task<std::int64_t> acount() const {
-    co_return co_await sync_to_async([self = *this] { return detail::run_count(*self.q_); });
+    return detail::on_strand([self = *this] { return detail::run_count(*self.q_); });
   }
   Task<bool> aexists() const {
-    co_return co_await sync_to_async([self = *this] { return detail::run_exists(*self.q_); });
+    return detail::on_strand([self = *this] { return detail::run_exists(*self.q_); });
   }
   Task<bool> acontains(T obj) const {
-    co_return co_await sync_to_async([self = *this, obj] { return self.do_contains(obj); });
+    return detail::on_strand([self = *this, obj] { return self.do_contains(obj); });
   }
   Task<std::optional<T>> afirst() const {
-    co_return co_await sync_to_async([self = *this] { return self.do_first(false); });
+    return detail::on_strand([self = *this] { return self.do_first(false); });
   }
   Task<std::optional<T>> alast() const {
-    co_return co_await sync_to_async([self = *this] { return self.do_first(true); });
+    return detail::on_strand([self = *this] { return self.do_first(true); });
   }
   Task<T> alatest(std::string field) const {
     auto qs = order_by({OrderBy(std::move(field), true)});
-    co_return co_await sync_to_async([qs] { return qs.do_get_first_or_throw(); });
+    return detail::on_strand([qs] { return qs.do_get_first_or_throw(); });
   }
   Task<T> aearliest(std::string field) const {
     auto qs = order_by({OrderBy(std::move(field), false)});
-    co_return co_await sync_to_async([qs] { return qs.do_get_first_or_throw(); });
+    return detail::on_strand([qs] { return qs.do_get_first_or_throw(); });
   }
   Task<std::map<Value, T>> ain_bulk(std::optional<std::vector<Value>> ids = std::nullopt) const {
-    co_return co_await sync_to_async([self = *this, ids] { return self.do_in_bulk(ids); });
+    return detail::on_strand([self = *this, ids] { return self.do_in_bulk(ids); });
   }
   Task<std::map<std::string, Value>> aaggregate(std::vector<NamedExpr> exprs) const {
-    co_return co_await sync_to_async(
-        [self = *this, exprs] { return detail::run_aggregate(*self.q_, exprs); });
+    return detail::on_strand([self = *this, exprs] { return detail::run_aggregate(*self.q_, exprs); });
   }
   Task<std::map<std::string, Value>> aaggregate(Expr expr) const {
     return aaggregate(std::vector<NamedExpr>{{expr.default_alias(), expr}});
   }
   Task<std::int64_t> aupdate(std::vector<NamedExpr> values) const {
-    co_return co_await sync_to_async([self = *this, values] { return detail::run_update(*self.q_, values); });
+    return detail::on_strand([self = *this, values] { return detail::run_update(*self.q_, values); });
   }
   Task<DeleteResult> adelete() const {
-    co_return co_await sync_to_async([self = *this] { return detail::run_delete(*self.q_); });
+    return detail::on_strand([self = *this] { return detail::run_delete(*self.q_); });
   }
   Task<std::vector<ValuesDict>> avalues(std::vector<std::string> fields = {}) const {
-    co_return co_await sync_to_async([self = *this, fields] { return self.do_values(fields); });
+    return detail::on_strand([self = *this, fields] { return self.do_values(fields); });
   }
   template <class... S>
   requires(sizeof...(S) > 0 &&
@@ -309,12 +308,12 @@ class QuerySet {
            (std::convertible_to<S, std::string> && ...)) Task<std::vector<Row>> avalues_list(S&&... fields)
   const { return avalues_list(std::vector<std::string>{std::string(std::forward<S>(fields))...}); }
   Task<std::vector<Row>> avalues_list(std::vector<std::string> fields = {}) const {
-    co_return co_await sync_to_async(
+    return detail::on_strand(
         [self = *this, fields] { return detail::run_values(*self.q_, fields, nullptr); });
   }
   template <class V>
   Task<std::vector<V>> avalues_list_flat(std::string field) const {
-    co_return co_await sync_to_async([self = *this, field] { return self.template do_flat<V>(field); });
+    return detail::on_strand([self = *this, field] { return self.template do_flat<V>(field); });
   }
   /// An async stream: `auto it = qs.aiterator(); while (auto book = co_await it.next()) { ... }`.
   AsyncIterator<T> aiterator(std::size_t chunk_size = 2000) const {
@@ -333,10 +332,10 @@ class QuerySet {
 
  private:
   Task<T> acreate_values(Values values) const {
-    co_return co_await sync_to_async([self = *this, values] { return self.do_create(values); });
+    return detail::on_strand([self = *this, values] { return self.do_create(values); });
   }
   Task<std::pair<T, bool>> aget_or_create_values(Values lookup, Values defaults, bool update) const {
-    co_return co_await sync_to_async([=, self = *this] {
+    return detail::on_strand([=, self = *this] {
       return update ? self.do_update_or_create(lookup, defaults) : self.do_get_or_create(lookup, defaults);
     });
   }
@@ -534,7 +533,8 @@ class AsyncIterator {
   Task<std::optional<T>> next() {
     if (state_->buffer.empty() && !state_->done) {
       auto state = state_;
-      co_await sync_to_async([state] { state->fill(); });
+      auto fill = detail::on_strand([state] { state->fill(); });
+      co_await std::move(fill);
     }
     if (state_->buffer.empty()) co_return std::nullopt;
     T obj = std::move(state_->buffer.front());
