@@ -221,3 +221,24 @@ TEST(SyncToAsync, CancelledWhileRunningWaitsForTheCallToEnd) {
   EXPECT_TRUE(call_ended);
   EXPECT_TRUE(ended_before_unwinding);
 }
+
+TEST(SyncToAsync, CallablesOwningResourcesAreReleasedOnce) {
+  // Callables that own a shared_ptr or a string, named before the co_await (see docs/runtime.md: g++ 12
+  // destroys a lambda temporary with owning captures twice when it is written inside the co_await
+  // expression, GCC bug 99576).
+  Runtime runtime(RuntimeOptions{.loops = 1});
+  auto shared = std::make_shared<int>(41);
+  std::weak_ptr<int> watch = shared;
+  long value = runtime.block_on([](std::shared_ptr<int> owned) -> Task<long> {
+    auto add_one = [sp = std::move(owned)] { return long(*sp) + 1; };
+    long v = co_await sync_to_async(std::move(add_one));
+    std::string text(100, 'x');
+    auto measure = [text] { return text.size(); };
+    auto size = co_await sync_to_async(std::move(measure));
+    auto greet = [name = std::string("Ada")] { return "hello " + name; };
+    auto greeting = co_await sync_to_async(std::move(greet), {.thread_sensitive = false});
+    co_return v + long(size) + long(greeting.size());
+  }(std::move(shared)));
+  EXPECT_EQ(value, 42 + 100 + 9);
+  EXPECT_TRUE(watch.expired());
+}
