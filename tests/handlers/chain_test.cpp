@@ -1,6 +1,11 @@
 // The middleware chain: modes, adapters only where modes change, hooks, thread affinity.
 #include <gtest/gtest.h>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <future>
 #include <mutex>
 #include <set>
 #include <string>
@@ -301,4 +306,45 @@ TEST(Chain, ASyncGeneratorIsStreamedChunkByChunk) {
   }());
   EXPECT_EQ(result.body, "chunk0;chunk1;chunk2;chunk3;chunk4;");
   EXPECT_GE(result.body_messages, 5u);  // sent as it was produced, not buffered whole
+}
+
+TEST(Chain, CancellingTheRequestCancelsTheAsyncViewAndSendsNothing) {
+  // What the server does when the client disconnects: emit on the request's cancellation slot.
+  static std::atomic<bool> view_cancelled{false};
+  duet::urls::UrlPatterns urls{path("slow/", [](HttpRequest&) -> Task<HttpResponse> {
+    try {
+      co_await duet::sleep(std::chrono::hours(1));
+    } catch (const boost::system::system_error& e) {
+      view_cancelled = e.code() == boost::asio::error::operation_aborted;
+      throw;
+    }
+    co_return HttpResponse("never");
+  })};
+  auto app = duet::handlers::get_asgi_application(
+      duet::testing::options({middleware_spec<AsyncOnly<1>>("a1"), middleware_spec<Both>("both")}, urls));
+  duet::Runtime runtime(duet::RuntimeOptions{.loops = 1});
+  auto flow = runtime.new_context("GET /slow/");
+  boost::asio::cancellation_signal signal;
+  std::atomic<int> sent{0};
+  std::promise<std::exception_ptr> finished;
+  duet::asgi::Scope scope;
+  scope.method = "GET";
+  scope.path = scope.raw_path = "/slow/";
+  scope.headers = {{"host", "testserver"}};
+  duet::asgi::Receive receive = []() -> Task<duet::asgi::ReceiveEvent> {
+    co_return duet::asgi::ReceiveEvent(duet::asgi::HttpRequest());
+  };
+  duet::asgi::Send send = [&](duet::asgi::SendEvent) -> Task<void> {
+    ++sent;
+    co_return;
+  };
+  boost::asio::co_spawn(flow->executor(), app(scope, receive, send),
+                        boost::asio::bind_cancellation_slot(
+                            signal.slot(), [&](std::exception_ptr e) { finished.set_value(e); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  boost::asio::post(flow->executor(), [&] { signal.emit(boost::asio::cancellation_type::terminal); });
+  auto error = finished.get_future().get();
+  EXPECT_TRUE(view_cancelled);
+  EXPECT_TRUE(error != nullptr);  // unwound, not answered with a 500
+  EXPECT_EQ(sent.load(), 0);
 }
