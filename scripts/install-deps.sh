@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config clang-format
   # Boost: Asio/Beast are header-only (libboost1.81-dev); JSON and URL have compiled parts
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev libpq-dev libssl-dev libfmt-dev
+  libsqlite3-dev libpq-dev libssl-dev libfmt-dev zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl
   # fuzzing and the thread sanitizer runtime (clang)

@@ -106,7 +106,7 @@ std::uint64_t BaseHandler::hops() noexcept {
 BaseHandler::BaseHandler(Options options)
     : is_async_(options.is_async),
       settings_(options.settings ? std::move(options.settings) : conf::settings()),
-      urlconf_(options.urlconf ? std::move(options.urlconf) : urls::get_resolver()),
+      urlconf_(options.urlconf ? std::move(options.urlconf) : urls::get_resolver(settings_->ROOT_URLCONF)),
       hooks_(std::make_unique<ViewHooks>()) {
   std::vector<MiddlewareSpec> specs;
   if (options.middleware) {

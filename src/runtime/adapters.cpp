@@ -1,6 +1,8 @@
 // The compiled halves of sync_to_async and async_to_sync (DESIGN.md §4).
 #include <boost/asio/co_spawn.hpp>
+#include <chrono>
 #include <optional>
+#include <thread>
 
 #include "duet/runtime/async_to_sync.hpp"
 #include "duet/runtime/runtime.hpp"
@@ -44,6 +46,12 @@ void run_in_flow_and_wait(const ContextPtr& flow, Task<void> (*trampoline)(void*
   refuse_on_loop("Runtime::block_on()");
   SyncStrand waiter;
   wait_for(flow, trampoline, state, waiter);
+  // The task is done, but Asio drops its last references to the flow (and so returns the flow's sync
+  // strand to the pool) just after signalling. Wait for that, so that a request run next finds the strand
+  // free — as it would after a server request — unless something the flow started outlives it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  while (flow->use_count() > 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
 }
 
 void block_on_task(Task<void> (*trampoline)(void*), void* state) {

@@ -55,6 +55,9 @@ class Context {
   void set_local(std::size_t id, void* value, void (*destroy)(void*));
   void* find_local(std::size_t id) noexcept;
 
+  /// References held to this flow (by its tasks, pending sync calls and handles such as ContextPtr).
+  std::size_t use_count() const noexcept { return refs_.load(std::memory_order_acquire); }
+
   friend void intrusive_ptr_add_ref(Context* c) noexcept { c->refs_.fetch_add(1, std::memory_order_relaxed); }
   friend void intrusive_ptr_release(Context* c) noexcept {
     if (c->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete c;
