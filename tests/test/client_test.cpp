@@ -52,7 +52,8 @@ duet::asgi::Application app() {
       path("login/", login),
       path("logout/", logout),
       path("go/", [](HttpRequest&) { return duet::http::HttpResponseRedirect("/hop/"); }),
-      path("hop/", [](HttpRequest&) { return duet::http::HttpResponsePermanentRedirect("http://testserver/echo/"); }),
+      path("hop/",
+           [](HttpRequest&) { return duet::http::HttpResponsePermanentRedirect("http://testserver/echo/"); }),
   });
   auto settings = std::make_shared<duet::conf::Settings>();
   settings->ALLOWED_HOSTS = {"testserver"};
