@@ -76,11 +76,13 @@ NextHandler convert_exceptions(NextHandler handler) {
   return converted;
 }
 
-// The views a URLconf may hold: urls::View (what path() makes of any view callable), or a plain function.
-urls::View view_of(const urls::ResolverMatch& match) {
+// The views a URLconf may hold: urls::View (what path() makes of any view callable), or a plain function,
+// which is wrapped into `scratch`. The stored View is returned by reference: no copy per request.
+const urls::View& view_of(const urls::ResolverMatch& match, std::optional<urls::View>& scratch) {
   if (const auto* view = std::any_cast<urls::View>(&match.func)) return *view;
-  if (const auto* f = std::any_cast<HttpResponse (*)(HttpRequest&)>(&match.func)) return urls::View(*f);
-  if (const auto* f = std::any_cast<Task<HttpResponse> (*)(HttpRequest&)>(&match.func)) return urls::View(*f);
+  if (const auto* f = std::any_cast<HttpResponse (*)(HttpRequest&)>(&match.func)) return scratch.emplace(*f);
+  if (const auto* f = std::any_cast<Task<HttpResponse> (*)(HttpRequest&)>(&match.func))
+    return scratch.emplace(*f);
   throw conf::ImproperlyConfigured("The view of URL pattern '" + match.route + "' (a " +
                                    match.func.type().name() +
                                    ") is not a view: a view is callable as HttpResponse(HttpRequest&) or "
@@ -186,7 +188,8 @@ HttpResponse BaseHandler::resolve_and_call(HttpRequest& request) {
   for (const auto& hook : hooks_->view) {
     if (auto response = hook.middleware->process_view(request, *match)) return std::move(*response);
   }
-  urls::View view = view_of(*match);
+  std::optional<urls::View> scratch;
+  const urls::View& view = view_of(*match, scratch);
   HttpResponse response = [&] {
     try {
       if (!view.is_async()) return view.sync_function()(request);
@@ -221,7 +224,8 @@ Task<HttpResponse> BaseHandler::aresolve_and_call(HttpRequest& request) {
     }
     if (response) co_return std::move(*response);
   }
-  urls::View view = view_of(*match);
+  std::optional<urls::View> scratch;
+  const urls::View& view = view_of(*match, scratch);
   std::optional<HttpResponse> response;
   std::exception_ptr error;
   try {
