@@ -164,8 +164,8 @@ void HttpRequest::check_body_limit(std::size_t size) const {
     throw RequestDataTooBig();
 }
 
-const std::string& HttpRequest::body() {
-  if (body_) return *body_;
+// Shared by body() and abody(): the body is still there to read, and its announced length is allowed.
+void HttpRequest::check_body_readable() const {
   if (read_started_)
     throw RawPostDataException("You cannot access body after reading from request's data stream");
   if (auto cl = headers.get("content-length")) {
@@ -177,6 +177,11 @@ const std::string& HttpRequest::body() {
     }
     check_body_limit(n);
   }
+}
+
+const std::string& HttpRequest::body() {
+  if (body_) return *body_;
+  check_body_readable();
   std::string data;
   if (parts_.body) {
     std::vector<char> chunk(kReadChunk);  // heap: sync threads may have small stacks
@@ -194,17 +199,7 @@ const std::string& HttpRequest::body() {
 
 Task<std::string_view> HttpRequest::abody() {
   if (body_) co_return *body_;
-  if (read_started_)
-    throw RawPostDataException("You cannot access body after reading from request's data stream");
-  if (auto cl = headers.get("content-length")) {
-    std::size_t n = 0;
-    try {
-      n = std::stoull(*cl);
-    } catch (const std::exception&) {
-      n = 0;
-    }
-    check_body_limit(n);
-  }
+  check_body_readable();
   std::string data;
   if (parts_.body) {
     std::vector<char> chunk(kReadChunk);

@@ -114,6 +114,7 @@ class HttpRequest {
   void load_post_sync();
   void parse_loaded_body();
   void check_body_limit(std::size_t size) const;
+  void check_body_readable() const;
   std::string full_path(std::string_view p, bool force_append_slash);
 
   std::shared_ptr<const conf::Settings> settings_;
