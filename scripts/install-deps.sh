@@ -11,6 +11,8 @@ packages=(
   libsqlite3-dev libpq-dev libssl-dev libfmt-dev zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl python3
+  # PostgreSQL server binaries: tests start throw-away clusters with scripts/pg-cluster.sh
+  postgresql-15
   # fuzzing and the thread sanitizer runtime (clang)
   clang libclang-rt-14-dev
 )
@@ -31,6 +33,11 @@ if ((${#missing[@]})); then
   sudo_cmd=()
   [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
   export DEBIAN_FRONTEND=noninteractive
+  if [[ " ${missing[*]} " == *" postgresql-15 "* && ! -e /etc/postgresql-common/createcluster.conf ]]; then
+    # Only the binaries are wanted: no system-wide "main" cluster created and started on port 5432.
+    "${sudo_cmd[@]}" mkdir -p /etc/postgresql-common
+    echo "create_main_cluster = false" | "${sudo_cmd[@]}" tee /etc/postgresql-common/createcluster.conf >/dev/null
+  fi
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
