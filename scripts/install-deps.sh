@@ -39,7 +39,9 @@ if ((${#missing[@]})); then
     echo "create_main_cluster = false" | "${sudo_cmd[@]}" tee /etc/postgresql-common/createcluster.conf >/dev/null
   fi
   "${sudo_cmd[@]}" apt-get update -qq
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # confold: keep the createcluster.conf written above when postgresql-common brings its own.
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}"
 else
   echo "duet: all build packages present"
 fi
