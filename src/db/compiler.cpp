@@ -90,17 +90,23 @@ std::string Compiler::from_clause() const {
 
 std::string Compiler::join(const std::string& parent, const std::string& parent_col, const ModelMeta& target,
                            const std::string& target_col, bool left, const std::string& key) {
+  return join_table(parent, parent_col, target.db_table, target_col, left, key);
+}
+
+std::string Compiler::join_table(const std::string& parent, const std::string& parent_col,
+                                 const std::string& table, const std::string& target_col, bool left,
+                                 const std::string& key) {
   for (auto& j : joins_) {
     if (j.key == key) return quote_name(j.alias);
   }
-  bool used = target.db_table == meta_.db_table;
+  bool used = table == meta_.db_table;
   for (auto& j : joins_)
-    used = used || j.alias == target.db_table;
-  std::string alias = used ? fmt::format("T{}", joins_.size() + 1) : target.db_table;
+    used = used || j.alias == table;
+  std::string alias = used ? fmt::format("T{}", joins_.size() + 1) : table;
   std::string sql = fmt::format(" {} {}{} ON ({}.{} = {}.{})", left ? "LEFT OUTER JOIN" : "INNER JOIN",
-                                quote_name(target.db_table), used ? " " + quote_name(alias) : "", parent,
+                                quote_name(table), used ? " " + quote_name(alias) : "", parent,
                                 quote_name(parent_col), quote_name(alias), quote_name(target_col));
-  joins_.push_back({key, target.db_table, alias, std::move(sql)});
+  joins_.push_back({key, table, alias, std::move(sql)});
   return quote_name(alias);
 }
 
@@ -147,6 +153,38 @@ ResolvedColumn Compiler::resolve(std::string_view path, bool allow_lookup,
         }
       }
       return col;
+    }
+    // Many-to-many, either side: through the through table, then (unless only its key is needed) the far
+    // model. `tags` alone, `tags__in` or `tags__pk` compare the through table's key column.
+    const ManyToManyInfo* m2m = cur->find_many_to_many(name);
+    const ReverseManyToMany* rm2m = m2m ? nullptr : cur->find_related_many_to_many(name);
+    if (m2m || rm2m) {
+      if (!allow_joins)
+        throw FieldError(fmt::format("Joined field references are not permitted in this query ('{}')", path));
+      const ManyToManyInfo& mf = m2m ? *m2m : *rm2m->field;
+      const std::string& near_col = m2m ? mf.source_column : mf.target_column;
+      const std::string& far_col = m2m ? mf.target_column : mf.source_column;
+      const ModelMeta& far = m2m ? mf.related_model() : *rm2m->model;
+      std::string key = alias + "." + std::string(name);
+      std::string through = join_table(alias, cur->pk().column, mf.through_table, near_col, true, key);
+      nullable = true;
+      bool next_is_field = more && !is_lookup(parts[i + 1]) && !is_transform(parts[i + 1]);
+      bool next_is_key = next_is_field && (parts[i + 1] == "pk" || parts[i + 1] == far.pk().name) &&
+                         (i + 2 == parts.size() || (i + 3 == parts.size() && is_lookup(parts[i + 2])));
+      if (!next_is_field || next_is_key) {
+        ResolvedColumn col{through + "." + quote_name(far_col), &far.pk(), &far, true};
+        for (std::size_t j = i + (next_is_key ? 2 : 1); j < parts.size(); ++j) {
+          if (allow_lookup && is_lookup(parts[j]) && j + 1 == parts.size()) {
+            *lookup = std::string(parts[j]);
+          } else {
+            throw FieldError(fmt::format("Unsupported lookup '{}' for the relation '{}'", parts[j], name));
+          }
+        }
+        return col;
+      }
+      alias = join(through, far_col, far, far.pk().column, true, key + "__far");
+      cur = &far;
+      continue;
     }
     if (auto* rel = cur->find_related(name)) {
       if (!allow_joins)

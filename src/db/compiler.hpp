@@ -46,6 +46,9 @@ class Compiler {
   /// Adds (or reuses) a join; returns its alias.
   std::string join(const std::string& parent, const std::string& parent_col, const ModelMeta& target,
                    const std::string& target_col, bool left, const std::string& key);
+  /// The same for a table that is no model's (a many-to-many through table).
+  std::string join_table(const std::string& parent, const std::string& parent_col, const std::string& table,
+                         const std::string& target_col, bool left, const std::string& key);
 
  private:
   std::string quote_alias(std::size_t i) const;

@@ -33,6 +33,11 @@ class Collector {
     }
     if (fresh.empty()) return;
     deletes_.push_back({&meta, fresh});
+    // Links in many-to-many through tables go with the rows on either side (Django cascades them).
+    for (auto& m2m : meta.many_to_many)
+      links_.push_back({&m2m, &m2m.source_column, fresh});
+    for (auto& rel : meta.related_many_to_many())
+      links_.push_back({rel.field, &rel.field->target_column, fresh});
     for (auto& rel : meta.related_objects()) {
       OnDelete action = rel.field->on_delete.value_or(OnDelete::Cascade);
       if (action == OnDelete::DoNothing) continue;
@@ -79,6 +84,18 @@ class Collector {
         conn_.execute(sql, batch);
       });
     }
+    for (auto& l : links_) {
+      std::int64_t n = 0;
+      for_batches(l.pks, [&](std::vector<Value> batch) {
+        auto sql = fmt::format("DELETE FROM {} WHERE {} IN ({})", quote_name(l.field->through_table),
+                               quote_name(*l.column), placeholders(batch.size()));
+        n += conn_.execute(sql, batch);
+      });
+      if (n) {
+        result.total += n;
+        result.per_model[l.field->through_label()] += n;
+      }
+    }
     // Dependents first (they were collected after what they point to); keys are deferred anyway.
     for (auto it = deletes_.rbegin(); it != deletes_.rend(); ++it) {
       std::int64_t n = 0;
@@ -115,6 +132,11 @@ class Collector {
     const ModelMeta* meta;
     std::vector<Value> pks;
   };
+  struct Links {
+    const ManyToManyInfo* field;
+    const std::string* column;
+    std::vector<Value> pks;
+  };
   struct Update {
     const ModelMeta* meta;
     const FieldInfo* field;
@@ -126,6 +148,7 @@ class Collector {
   std::set<std::pair<const ModelMeta*, Value>> seen_;
   std::vector<Delete> deletes_;
   std::vector<Update> updates_;
+  std::vector<Links> links_;
 };
 
 }  // namespace

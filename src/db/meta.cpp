@@ -125,9 +125,43 @@ const std::vector<ReverseRelation>& ModelMeta::related_objects() const {
         }
         related_.push_back(std::move(r));
       }
+      for (auto& f : m->many_to_many) {
+        if (&f.related_model() != this) continue;
+        ReverseManyToMany r{m, &f, {}, {}};
+        if (!f.related_name.empty()) {
+          r.query_name = r.accessor = f.related_name;
+        } else {
+          r.query_name = m->model_name;
+          r.accessor = m->model_name + "_set";
+        }
+        related_m2m_.push_back(std::move(r));
+      }
     }
   });
   return related_;
+}
+
+const std::vector<ReverseManyToMany>& ModelMeta::related_many_to_many() const {
+  related_objects();  // computes both lists once
+  return related_m2m_;
+}
+
+const ReverseManyToMany* ModelMeta::find_related_many_to_many(std::string_view query_name) const {
+  for (auto& r : related_many_to_many()) {
+    if (r.query_name == query_name) return &r;
+  }
+  return nullptr;
+}
+
+const ManyToManyInfo* ModelMeta::find_many_to_many(std::string_view name) const noexcept {
+  for (auto& f : many_to_many) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+std::string ManyToManyInfo::through_label() const {
+  return (model ? model->label() : std::string("?")) + "_" + name;
 }
 
 const ReverseRelation* ModelMeta::find_related(std::string_view query_name) const {
@@ -141,7 +175,11 @@ std::string ModelMeta::field_choices() const {
   std::set<std::string> names;
   for (auto& f : fields)
     names.insert(f.name);
+  for (auto& f : many_to_many)
+    names.insert(f.name);
   for (auto& r : related_objects())
+    names.insert(r.query_name);
+  for (auto& r : related_many_to_many())
     names.insert(r.query_name);
   std::string out;
   for (auto& n : names)
@@ -174,6 +212,8 @@ namespace {
 std::string names_of(const ModelMeta& m) {
   std::set<std::string> names;
   for (auto& f : m.fields)
+    names.insert(f.name);
+  for (auto& f : m.many_to_many)
     names.insert(f.name);
   std::string out;
   for (auto& n : names)
@@ -227,6 +267,24 @@ void finish_meta(ModelMeta& m) {
   }
   if (pks != 1)
     throw ImproperlyConfigured(fmt::format("{}: a model has exactly one primary key", m.object_name));
+  for (auto& f : m.many_to_many) {
+    auto where = fmt::format("{}.{}", m.object_name, f.name);
+    if (f.name.empty() || f.name.find("__") != std::string::npos || f.name == "pk") {
+      throw ImproperlyConfigured(
+          fmt::format("{}: field names must be non-empty, not 'pk' and contain no '__'", where));
+    }
+    if (!seen.insert(f.name).second) throw ImproperlyConfigured(fmt::format("{}: declared twice", where));
+    f.model = &m;
+    if (f.through_table.empty()) f.through_table = m.db_table + "_" + f.name;
+    // The target's name was taken from its type when the field was registered (its meta may be mid-build).
+    if (f.self_referential) {
+      f.source_column = "from_" + m.model_name + "_id";
+      f.target_column = "to_" + m.model_name + "_id";
+    } else {
+      f.source_column = m.model_name + "_id";
+      if (f.target_column == f.source_column) f.target_column = "to_" + f.target_column;
+    }
+  }
   for (auto& o : m.ordering) {
     auto name = std::string_view(o);
     if (!name.empty() && name[0] == '-') name.remove_prefix(1);

@@ -4,6 +4,7 @@
 
 #include "duet/db/connection.hpp"
 #include "duet/db/exceptions.hpp"
+#include "duet/db/models/many_to_many.hpp"
 #include "duet/db/transaction.hpp"
 #include "duet/runtime/safety.hpp"
 
@@ -125,10 +126,17 @@ void SchemaEditor::create_model(const ModelMeta& meta) const {
   auto& conn = connections[alias_];
   for (auto& sql : create_model_sql(meta))
     conn.execute_script(sql);
+  // As Django's create_model: the auto-created through tables of its many-to-many fields come with it.
+  for (auto& m2m : meta.many_to_many) {
+    for (auto& sql : detail::through_table_sql(m2m))
+      conn.execute_script(sql);
+  }
 }
 
 void SchemaEditor::delete_model(const ModelMeta& meta) const {
   ensure_sync_context("SchemaEditor::delete_model()");
+  for (auto& m2m : meta.many_to_many)
+    connections[alias_].execute_script("DROP TABLE " + quote_name(m2m.through_table));
   connections[alias_].execute_script(delete_model_sql(meta));
 }
 

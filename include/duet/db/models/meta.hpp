@@ -69,6 +69,34 @@ struct ReverseRelation {
   std::string accessor;    // "book_set", or related_name
 };
 
+/// A many-to-many field (Post.tags) and its auto-created through table, Django's
+/// `<table>_<field>` with columns `<model>_id` and `<target>_id` (from_/to_ when the model points at
+/// itself), unique together. Migrations create the through table from this.
+struct ManyToManyInfo {
+  std::string name;           // "tags"
+  std::string through_table;  // "blog_post_tags" (db_table() overrides)
+  std::string source_column;  // "post_id": the owner's key
+  std::string target_column;  // "tag_id": the target's key
+  const ModelMeta& (*related_model)() = nullptr;
+  const ModelMeta* model = nullptr;  // the owner (set when its meta is finished)
+  std::string related_name;
+  std::size_t offset = 0;  // of the member within the owner object
+  bool self_referential = false;
+  bool blank = false;
+  std::string verbose_name;
+  std::string help_text;
+  /// "blog.Post_tags": the through table's label in delete() counts, as Django names it.
+  std::string through_label() const;
+};
+
+/// A many-to-many field seen from its target: Tag's "post" relation is Post.tags.
+struct ReverseManyToMany {
+  const ModelMeta* model;       // the model that declares the field (Post)
+  const ManyToManyInfo* field;  // Post.tags
+  std::string query_name;       // "post", or related_name
+  std::string accessor;         // "post_set", or related_name
+};
+
 struct UniqueConstraint {
   std::vector<std::string> fields;
   std::string name;
@@ -90,6 +118,8 @@ class ModelMeta {
   std::string app_label;    // "blog" (may be empty)
   std::string db_table;     // "blog_book"
   std::vector<FieldInfo> fields;
+  /// Many-to-many fields: no column here, a through table each.
+  std::vector<ManyToManyInfo> many_to_many;
   std::size_t pk_index = 0;
   std::vector<std::string> ordering;
   std::vector<UniqueConstraint> unique_constraints;
@@ -107,6 +137,10 @@ class ModelMeta {
   /// Keys of other registered models that point here (computed once, from the model registry).
   const std::vector<ReverseRelation>& related_objects() const;
   const ReverseRelation* find_related(std::string_view query_name) const;
+  /// Many-to-many fields of other registered models (or this one) that point here.
+  const std::vector<ReverseManyToMany>& related_many_to_many() const;
+  const ReverseManyToMany* find_related_many_to_many(std::string_view query_name) const;
+  const ManyToManyInfo* find_many_to_many(std::string_view name) const noexcept;
   /// "author, id, pages, title" — what a lookup may name (fields and reverse relations), sorted.
   std::string field_choices() const;
   std::string label() const { return app_label.empty() ? object_name : app_label + "." + object_name; }
@@ -114,6 +148,7 @@ class ModelMeta {
  private:
   mutable std::once_flag related_once_;
   mutable std::vector<ReverseRelation> related_;
+  mutable std::vector<ReverseManyToMany> related_m2m_;
 };
 
 /// Every model whose instances the program can create registers itself at static initialisation (as a
@@ -156,6 +191,21 @@ class FieldBuilder {
 
  private:
   FieldInfo& f_;
+};
+
+/// Returned by Meta::field() for a ManyToManyField: `m.field(&Post::tags, "tags").related_name("posts")`.
+class ManyToManyBuilder {
+ public:
+  explicit ManyToManyBuilder(ManyToManyInfo& f) : f_(f) {}
+  ManyToManyBuilder& related_name(std::string s) { return f_.related_name = std::move(s), *this; }
+  /// The through table's name (Django's `db_table` argument of ManyToManyField).
+  ManyToManyBuilder& db_table(std::string s) { return f_.through_table = std::move(s), *this; }
+  ManyToManyBuilder& blank(bool v = true) { return f_.blank = v, *this; }
+  ManyToManyBuilder& verbose_name(std::string s) { return f_.verbose_name = std::move(s), *this; }
+  ManyToManyBuilder& help_text(std::string s) { return f_.help_text = std::move(s), *this; }
+
+ private:
+  ManyToManyInfo& f_;
 };
 
 }  // namespace duet::db

@@ -13,6 +13,7 @@
 #include "duet/db/models/expressions.hpp"
 #include "duet/db/models/fields.hpp"
 #include "duet/db/models/foreign_key.hpp"
+#include "duet/db/models/many_to_many.hpp"
 #include "duet/db/models/meta.hpp"
 #include "duet/db/models/query.hpp"
 #include "duet/runtime/safety.hpp"
@@ -51,9 +52,27 @@ class Meta {
 
   /// Registers the member `member` as the field `name`. The member's type decides the field type.
   template <class FieldT, class C>
-  requires std::is_base_of_v<C, T> FieldBuilder field(FieldT C::*member, std::string name) {
+  requires(std::is_base_of_v<C, T> && !detail::ManyToMany<FieldT>) FieldBuilder
+      field(FieldT C::*member, std::string name) {
     m_.fields.push_back(make_info(member, std::move(name)));
     return FieldBuilder(m_.fields.back());
+  }
+
+  /// A many-to-many field: no column, a through table (see ManyToManyInfo).
+  template <class Target, class C>
+  requires std::is_base_of_v<C, T> ManyToManyBuilder field(ManyToManyField<Target> C::*member,
+                                                           std::string name) {
+    ManyToManyInfo f;
+    f.name = std::move(name);
+    const T& proto = T::_proto();
+    f.offset = static_cast<std::size_t>(reinterpret_cast<const char*>(&(proto.*member)) -
+                                        reinterpret_cast<const char*>(&proto));
+    f.related_model = []() -> const ModelMeta& { return Target::_meta(); };
+    f.self_referential = std::is_same_v<Target, T>;
+    // From the type, not Target::_meta(): the target's meta may be the one being built (or refer back here).
+    f.target_column = detail::lower(detail::demangled_object_name(typeid(Target).name())) + "_id";
+    m_.many_to_many.push_back(std::move(f));
+    return ManyToManyBuilder(m_.many_to_many.back());
   }
 
   template <class FieldT, class C>
@@ -114,7 +133,11 @@ class Model {
   BigAutoField id;
   ModelState _state;
 
-  Model() noexcept { (void)registered_; }
+  Model() noexcept {
+    (void)registered_;
+    // Read by the ManyToManyField members constructed next (see many_to_many.hpp).
+    detail::constructing_model = {reinterpret_cast<const char*>(static_cast<T*>(this)), &Model::_meta};
+  }
 
   static QuerySet<T> objects();
   static const ModelMeta& _meta();
@@ -176,6 +199,10 @@ class Model {
   /// QuerySet of the books whose author is this one.
   template <class R, class FK>
   QuerySet<R> related_set(FK R::*key) const;
+  /// The reverse side of a many-to-many field: `tag.related_set(&Post::tags)` is Django's `tag.post_set`
+  /// (or `tag.posts` with related_name): a manager with add/remove/clear/set and their a-twins.
+  template <class R, class Target>
+  ManyRelatedManager<R> related_set(ManyToManyField<Target> R::*field) const;
 
  private:
   T* self() { return static_cast<T*>(this); }

@@ -25,6 +25,28 @@ struct ModelState {
   std::string db;
   /// annotate() values, by name.
   std::vector<std::pair<std::string, Value>> annotations;
+  /// prefetch_related() results by relation name ("tags", "books"): a std::vector<Related> each, shared
+  /// between copies of the instance. Mutable: reading a relation through a const instance may drop it.
+  mutable std::vector<std::pair<std::string, std::shared_ptr<const void>>> prefetched;
+
+  std::shared_ptr<const void> find_prefetched(std::string_view name) const noexcept {
+    for (auto& [n, p] : prefetched) {
+      if (n == name) return p;
+    }
+    return nullptr;
+  }
+  void set_prefetched(std::string name, std::shared_ptr<const void> objects) const {
+    for (auto& [n, p] : prefetched) {
+      if (n == name) {
+        p = std::move(objects);
+        return;
+      }
+    }
+    prefetched.emplace_back(std::move(name), std::move(objects));
+  }
+  void clear_prefetched(std::string_view name) const {
+    std::erase_if(prefetched, [&](auto& e) { return e.first == name; });
+  }
 };
 
 /// What delete() removed: the total and the count per model label ("blog.Book"), as Django returns.

@@ -91,6 +91,7 @@ class QuerySet {
   // ---- Terminal operations, sync (they throw SynchronousOnlyOperation on an event loop). ----
   std::vector<T> list() const {
     ensure_sync_context("QuerySet::list()", "alist()");
+    if (cache_) return *cache_;
     return fetch();
   }
   /// Range-for evaluates the QuerySet once and iterates the result.
@@ -226,7 +227,7 @@ class QuerySet {
 
   // ---- Async twins: the same operations, run on the flow's sync strand (SQLite). ----
   Task<std::vector<T>> alist() const {
-    return detail::on_strand([self = *this] { return self.fetch(); });
+    return detail::on_strand([self = *this] { return self.cache_ ? *self.cache_ : self.fetch(); });
   }
   Task<T> aget(Q q = {}) const {
     return detail::on_strand([self = *this, q] { return self.do_get(q); });
@@ -318,6 +319,11 @@ class QuerySet {
   /// An async stream: `auto it = qs.aiterator(); while (auto book = co_await it.next()) { ... }`.
   AsyncIterator<T> aiterator(std::size_t chunk_size = 2000) const {
     return AsyncIterator<T>(*this, chunk_size);
+  }
+
+  /// Evaluated already (prefetch_related() results): list(), alist(), range-for and count() use these rows.
+  void _set_result_cache(std::shared_ptr<const void> rows) const {
+    cache_ = std::static_pointer_cast<std::vector<T>>(std::const_pointer_cast<void>(std::move(rows)));
   }
 
   // ---- The implementations, run on whichever thread the sync or async entry chose. ----
@@ -579,7 +585,17 @@ template <class R, class FK>
 QuerySet<R> Model<T>::related_set(FK R::*key) const {
   static_assert(std::is_same_v<typename FK::related_type, T>,
                 "related_set(&X::key): X::key must point to this model");
-  return R::objects().filter(Q(F(key).path(), pk()));
+  auto qs = R::objects().filter(Q(F(key).path(), pk()));
+  if (!_state.prefetched.empty()) {
+    const FieldInfo* f = R::_meta().field_at_offset(detail::member_offset<R>(key));
+    if (f) {
+      auto name = f->related_name.empty() ? R::_meta().model_name + "_set" : f->related_name;
+      if (auto cached = _state.find_prefetched(name)) qs._set_result_cache(std::move(cached));
+    }
+  }
+  return qs;
 }
 
 }  // namespace duet::db
+
+#include "duet/db/models/related_manager.hpp"
