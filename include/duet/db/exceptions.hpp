@@ -22,6 +22,14 @@ class InterfaceError : public Error {
 class DatabaseError : public Error {
  public:
   using Error::Error;
+  /// A server error with its SQLSTATE code ("23505"), as PostgreSQL reports it (psycopg2's pgcode).
+  DatabaseError(const std::string& message, std::string sqlstate)
+      : Error(message), sqlstate_(std::move(sqlstate)) {}
+  /// Empty when the backend gives none (SQLite).
+  const std::string& sqlstate() const noexcept { return sqlstate_; }
+
+ private:
+  std::string sqlstate_;
 };
 /// A constraint failed: UNIQUE, NOT NULL, FOREIGN KEY, CHECK.
 class IntegrityError : public DatabaseError {

@@ -1,0 +1,106 @@
+// The native async PostgreSQL connection: libpq's non-blocking API driven by the calling loop, in pipeline
+// mode.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "duet/db/exceptions.hpp"
+#include "duet/db/value.hpp"
+#include "duet/runtime/task.hpp"
+
+namespace duet::db::postgresql {
+
+/// How to reach the server. `conninfo` is anything libpq accepts ("host=... dbname=...",
+/// "postgresql://user@host/db"); empty means libpq's defaults, i.e. the PGHOST/PGPORT/PGUSER/... environment.
+struct Config {
+  std::string conninfo;
+  /// Giving up on a connection attempt (DNS, TCP, TLS, authentication) after this long: OperationalError.
+  std::chrono::milliseconds connect_timeout{10000};
+  /// Statements kept prepared per connection (by SQL text); further distinct statements run unprepared.
+  std::size_t statement_cache_size = 256;
+};
+
+/// What a statement returned. Values are mapped by column type (OID): integers and bool → integer, float4/8 →
+/// double, bytea → Blob, timestamp/timestamptz → the ORM's "YYYY-MM-DD HH:MM:SS.ffffff" UTC text, numeric,
+/// date, uuid, json/jsonb, text and everything else → their text form (as the ORM's fields store them).
+struct Result {
+  std::vector<std::string> columns;
+  std::vector<Row> rows;
+  /// Rows inserted/updated/deleted (or returned by a SELECT), as the command tag reports it.
+  std::int64_t rows_affected = 0;
+};
+
+/// One NOTIFY received by a connection that LISTENs.
+struct Notification {
+  std::string channel;
+  std::string payload;
+  /// The backend that sent it.
+  int sender_pid = 0;
+};
+
+/// A session's state as libpq reports it (PQtransactionStatus).
+enum class TransactionStatus { idle, active, in_transaction, in_error, unknown };
+
+/// One connection, living on the loop that connected it (never touch it from another thread). Every query
+/// is sent at once, pipelined behind the ones still running: any number of coroutines of that loop can await
+/// queries on it concurrently and each gets its own result, in order. Each query is its own pipeline sync
+/// point, so a failing one leaves the others' results intact (outside an explicit transaction).
+///
+/// Parameters are always bound ($1, $2, ...) in text form, bytes in binary. Server errors are thrown as the
+/// ORM's exceptions carrying `sqlstate()`: class 23 → IntegrityError, 22 → DataError, 42 → ProgrammingError,
+/// 08/53/57/58/40 → OperationalError, ... A lost connection fails every query on it with OperationalError.
+class AsyncConnection {
+ public:
+  /// Connects on the current coroutine's executor (non-blocking: PQconnectStartParams + PQconnectPoll).
+  static Task<AsyncConnection> connect(Config config);
+
+  AsyncConnection() = default;
+  AsyncConnection(AsyncConnection&&) noexcept = default;
+  AsyncConnection& operator=(AsyncConnection&&) noexcept;
+  AsyncConnection(const AsyncConnection&) = delete;
+  AsyncConnection& operator=(const AsyncConnection&) = delete;
+  /// Closes the connection; queries still in flight fail with OperationalError.
+  ~AsyncConnection();
+
+  /// Runs one statement (prepared once per connection and cached by its text) and returns its rows.
+  Task<Result> query(std::string sql, std::vector<Value> params = {});
+  /// Runs one statement and returns the number of rows it changed.
+  Task<std::int64_t> execute(std::string sql, std::vector<Value> params = {});
+  /// Sends a statement without waiting for it (its result is dropped); later queries on this connection
+  /// still run after it. Used to roll back from a destructor.
+  void send_detached(std::string sql);
+
+  /// LISTEN / UNLISTEN on `channel` (quoted as an identifier).
+  Task<void> listen(std::string channel);
+  Task<void> unlisten(std::string channel);
+  /// The next notification received (waits for it); OperationalError if the connection is lost.
+  Task<Notification> next_notification();
+
+  bool is_open() const noexcept;
+  /// The server closed the connection or the socket failed; it cannot be used again.
+  bool is_broken() const noexcept;
+  /// Why it broke, for messages.
+  std::string broken_reason() const;
+  /// Queries sent whose result has not been delivered yet.
+  std::size_t in_flight() const noexcept;
+  TransactionStatus transaction_status() const noexcept;
+  int backend_pid() const noexcept;
+  std::size_t prepared_statements() const noexcept;
+  std::uint64_t queries_executed() const noexcept;
+  /// Closes now (idempotent); in-flight queries fail with OperationalError.
+  void close() noexcept;
+
+  class Impl;
+
+ private:
+  explicit AsyncConnection(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace duet::db::postgresql

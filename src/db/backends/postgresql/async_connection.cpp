@@ -1,0 +1,481 @@
+// AsyncConnection: libpq in non-blocking pipeline mode, its socket watched by the connection's own loop.
+#include <fmt/format.h>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/append.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <deque>
+#include <unordered_map>
+
+#include "detail.hpp"
+
+namespace duet::db::postgresql {
+
+namespace asio = boost::asio;
+using ResultHandler = asio::any_completion_handler<void(std::exception_ptr, Result)>;
+using NotificationHandler = asio::any_completion_handler<void(std::exception_ptr, Notification)>;
+
+struct Pending {
+  ResultHandler handler;
+  Result result;
+  std::exception_ptr error;
+  /// The statement name it prepared, dropped from the cache if the preparation failed.
+  std::string prepared;
+  std::string sql;
+};
+
+class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnection::Impl> {
+ public:
+  Impl(Executor executor, Config config)
+      : executor_(std::move(executor)), socket_(executor_), config_(std::move(config)) {}
+  ~Impl() { close(); }
+
+  Task<void> connect();
+
+  /// Sends `sql` (preparing it first when it is new) and a sync point; `handler` gets the result.
+  void submit(std::string_view sql, const std::vector<Value>& params, ResultHandler handler);
+  void wait_notification(NotificationHandler handler);
+  void close() noexcept;
+
+  Executor executor_;
+  PGconn* conn_ = nullptr;
+  bool broken_ = false;
+  std::string broken_reason_;
+  std::deque<Pending> pending_;
+  std::unordered_map<std::string, std::string> statements_;
+  std::uint64_t queries_ = 0;
+
+ private:
+  void flush();
+  void start_reading();
+  void drain();
+  void fail(std::string reason);
+  void deliver_notifications();
+
+  asio::posix::stream_descriptor socket_;
+  Config config_;
+  bool reading_ = false;
+  bool writing_ = false;
+  std::deque<Notification> notifications_;
+  std::deque<NotificationHandler> notification_waiters_;
+};
+
+namespace {
+
+template <class Handler, class... Args>
+void complete(const Executor& executor, Handler handler, Args... args) {
+  // Posted to the connection's loop, never run inline: a completion must not re-enter drain() from inside it.
+  asio::post(executor,
+             [h = std::move(handler), ... a = std::move(args)]() mutable { std::move(h)(std::move(a)...); });
+}
+
+template <class Sig, class Initiation, class Token>
+auto initiate(Initiation&& init, Token&& token) {
+  return asio::async_initiate<Token, Sig>(std::forward<Initiation>(init), token);
+}
+
+}  // namespace
+
+Task<void> AsyncConnection::Impl::connect() {
+  auto k = detail::keywords(config_);
+  conn_ = PQconnectStartParams(k.keys.data(), k.values.data(), 1);
+  if (!conn_) throw OperationalError("could not allocate a PostgreSQL connection");
+  if (PQstatus(conn_) == CONNECTION_BAD) {
+    throw OperationalError(
+        fmt::format("could not connect to PostgreSQL: {}", detail::trimmed(PQerrorMessage(conn_))));
+  }
+  if (PQsetnonblocking(conn_, 1) != 0)
+    throw OperationalError("could not make the PostgreSQL socket non-blocking");
+
+  asio::steady_timer deadline(executor_);
+  bool timed_out = false;
+  deadline.expires_after(config_.connect_timeout);
+  deadline.async_wait([this, &timed_out, self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) {
+      timed_out = true;
+      boost::system::error_code ignored;
+      socket_.cancel(ignored);
+    }
+  });
+  // The socket can change while libpq tries the hosts/addresses of the conninfo in turn.
+  int fd = -1;
+  PostgresPollingStatusType status = PGRES_POLLING_WRITING;
+  while (status != PGRES_POLLING_OK) {
+    if (status == PGRES_POLLING_FAILED) {
+      throw OperationalError(
+          fmt::format("could not connect to PostgreSQL: {}", detail::trimmed(PQerrorMessage(conn_))));
+    }
+    if (PQsocket(conn_) != fd) {
+      if (socket_.is_open()) socket_.release();
+      fd = PQsocket(conn_);
+      socket_.assign(fd);
+    }
+    boost::system::error_code ec;
+    co_await socket_.async_wait(status == PGRES_POLLING_READING ? asio::posix::stream_descriptor::wait_read
+                                                                : asio::posix::stream_descriptor::wait_write,
+                                asio::redirect_error(asio::use_awaitable, ec));
+    if (timed_out) {
+      throw OperationalError(fmt::format("could not connect to PostgreSQL: timed out after {} ms",
+                                         config_.connect_timeout.count()));
+    }
+    if (ec) throw OperationalError(fmt::format("could not connect to PostgreSQL: {}", ec.message()));
+    status = PQconnectPoll(conn_);
+  }
+  deadline.cancel();
+  if (PQenterPipelineMode(conn_) != 1) {
+    throw OperationalError(
+        fmt::format("could not enter pipeline mode: {}", detail::trimmed(PQerrorMessage(conn_))));
+  }
+  start_reading();
+}
+
+void AsyncConnection::Impl::submit(std::string_view sql, const std::vector<Value>& params,
+                                   ResultHandler handler) {
+  if (!conn_ || broken_) {
+    complete(executor_, std::move(handler),
+             detail::connection_error(
+                 conn_ ? fmt::format("the PostgreSQL connection is broken: {}", broken_reason_)
+                       : std::string("the PostgreSQL connection is closed")),
+             Result{});
+    return;
+  }
+  std::exception_ptr bad_params;
+  detail::BoundParams bound;
+  try {
+    bound = detail::bind(params);
+  } catch (...) {
+    bad_params = std::current_exception();
+  }
+  if (bad_params) {
+    complete(executor_, std::move(handler), bad_params, Result{});
+    return;
+  }
+  Pending p{std::move(handler), {}, nullptr, {}, {}};
+  std::string key(sql);
+  int ok = 1;
+  auto cached = statements_.find(key);
+  if (cached == statements_.end() && statements_.size() < config_.statement_cache_size) {
+    // Prepared once, then executed by name: the server parses and plans it once per connection. The
+    // preparation is pipelined ahead of its first execution, so later queries may use the name at once.
+    std::string name = fmt::format("duet_{}", statements_.size() + 1);
+    ok = PQsendPrepare(conn_, name.c_str(), key.c_str(), 0, nullptr);
+    cached = statements_.emplace(key, name).first;
+    p.prepared = name;
+  }
+  if (ok) {
+    if (cached != statements_.end()) {
+      ok = PQsendQueryPrepared(conn_, cached->second.c_str(), bound.count(), bound.values.data(),
+                               bound.lengths.data(), bound.formats.data(), 0);
+    } else {
+      ok = PQsendQueryParams(conn_, key.c_str(), bound.count(), bound.types.data(), bound.values.data(),
+                             bound.lengths.data(), bound.formats.data(), 0);
+    }
+  }
+  // Each query is its own sync point: an error aborts the pipeline only up to it, so the queries queued
+  // behind it (other coroutines') still run.
+  if (ok) ok = PQpipelineSync(conn_);
+  if (!ok) {
+    std::string reason = detail::trimmed(PQerrorMessage(conn_));
+    complete(executor_, std::move(p.handler),
+             detail::connection_error(fmt::format("could not send the query: {}", reason)), Result{});
+    fail(std::move(reason));
+    return;
+  }
+  ++queries_;
+  if (p.prepared.empty())
+    p.sql = std::move(key);  // kept for error messages (the cache holds prepared text)
+  else
+    p.sql = cached->first;
+  pending_.push_back(std::move(p));
+  flush();
+}
+
+void AsyncConnection::Impl::flush() {
+  if (writing_ || !conn_ || broken_) return;
+  int r = PQflush(conn_);
+  if (r < 0) {
+    fail(detail::trimmed(PQerrorMessage(conn_)));
+  } else if (r > 0) {
+    // The socket buffer is full: wait until it drains, reading meanwhile (the server may be blocked on
+    // sending us results).
+    writing_ = true;
+    socket_.async_wait(asio::posix::stream_descriptor::wait_write,
+                       [self = shared_from_this()](boost::system::error_code ec) {
+                         self->writing_ = false;
+                         if (ec || !self->conn_) return;
+                         if (!PQconsumeInput(self->conn_)) {
+                           self->fail(detail::trimmed(PQerrorMessage(self->conn_)));
+                           return;
+                         }
+                         self->drain();
+                         self->flush();
+                       });
+  }
+}
+
+void AsyncConnection::Impl::start_reading() {
+  // Always watching the socket, even when idle: a terminated backend or a server shutdown is noticed at once
+  // (that is the pool's health check), and notifications arrive without a query.
+  if (reading_ || !conn_ || broken_) return;
+  reading_ = true;
+  socket_.async_wait(asio::posix::stream_descriptor::wait_read,
+                     [self = shared_from_this()](boost::system::error_code ec) {
+                       self->reading_ = false;
+                       if (!self->conn_) return;
+                       if (ec) {
+                         if (ec != asio::error::operation_aborted) self->fail(ec.message());
+                         return;
+                       }
+                       if (!PQconsumeInput(self->conn_)) {
+                         std::string reason = detail::trimmed(PQerrorMessage(self->conn_));
+                         self->drain();  // results (e.g. the termination error) that arrived before EOF
+                         self->fail(reason.empty() ? "server closed the connection" : reason);
+                         return;
+                       }
+                       self->drain();
+                       if (self->conn_ && PQstatus(self->conn_) == CONNECTION_BAD) {
+                         self->fail(detail::trimmed(PQerrorMessage(self->conn_)));
+                         return;
+                       }
+                       self->start_reading();
+                     });
+}
+
+void AsyncConnection::Impl::drain() {
+  int nulls = 0;
+  while (conn_ && !pending_.empty() && !PQisBusy(conn_)) {
+    PGresult* r = PQgetResult(conn_);
+    if (!r) {
+      // NULL ends one command's results; two in a row means nothing more is ready.
+      if (++nulls > 1) break;
+      continue;
+    }
+    nulls = 0;
+    Pending& p = pending_.front();
+    switch (PQresultStatus(r)) {
+      case PGRES_PIPELINE_SYNC: {
+        Pending done = std::move(p);
+        pending_.pop_front();
+        if (done.error && !done.prepared.empty()) statements_.erase(done.sql);
+        complete(executor_, std::move(done.handler), done.error, std::move(done.result));
+        break;
+      }
+      case PGRES_TUPLES_OK:
+      case PGRES_COMMAND_OK:
+      case PGRES_EMPTY_QUERY:
+        if (!p.error) {
+          try {
+            p.result = detail::convert(r);
+          } catch (...) {
+            p.error = std::current_exception();
+          }
+        }
+        break;
+      case PGRES_PIPELINE_ABORTED:
+        if (!p.error)
+          p.error = detail::connection_error("the query was not run: an earlier one in its pipeline failed");
+        break;
+      case PGRES_COPY_IN:
+      case PGRES_COPY_OUT:
+      case PGRES_COPY_BOTH:
+        if (!p.error)
+          p.error =
+              std::make_exception_ptr(NotSupportedError("COPY is not supported by duet's PostgreSQL driver"));
+        break;
+      default:
+        if (!p.error) p.error = detail::make_error(r, p.sql);
+        break;
+    }
+    PQclear(r);
+  }
+  if (!conn_) return;
+  while (PGnotify* n = PQnotifies(conn_)) {
+    // Bounded: a listener that never reads must not grow without limit; the oldest are dropped.
+    if (notifications_.size() >= 10000) notifications_.pop_front();
+    notifications_.push_back(Notification{n->relname, n->extra ? n->extra : "", n->be_pid});
+    PQfreemem(n);
+  }
+  deliver_notifications();
+}
+
+void AsyncConnection::Impl::deliver_notifications() {
+  while (!notifications_.empty() && !notification_waiters_.empty()) {
+    auto h = std::move(notification_waiters_.front());
+    notification_waiters_.pop_front();
+    complete(executor_, std::move(h), std::exception_ptr{}, std::move(notifications_.front()));
+    notifications_.pop_front();
+  }
+}
+
+void AsyncConnection::Impl::wait_notification(NotificationHandler handler) {
+  if (!notifications_.empty()) {
+    auto n = std::move(notifications_.front());
+    notifications_.pop_front();
+    complete(executor_, std::move(handler), std::exception_ptr{}, std::move(n));
+    return;
+  }
+  if (!conn_ || broken_) {
+    complete(executor_, std::move(handler),
+             detail::connection_error(
+                 conn_ ? fmt::format("the PostgreSQL connection is broken: {}", broken_reason_)
+                       : std::string("the PostgreSQL connection is closed")),
+             Notification{});
+    return;
+  }
+  notification_waiters_.push_back(std::move(handler));
+}
+
+void AsyncConnection::Impl::fail(std::string reason) {
+  if (broken_) return;
+  broken_ = true;
+  broken_reason_ = reason.empty() ? "connection lost" : std::move(reason);
+  auto pending = std::move(pending_);
+  pending_.clear();
+  for (auto& p : pending) {
+    auto error =
+        p.error
+            ? p.error
+            : detail::connection_error(fmt::format("the PostgreSQL connection was lost: {}", broken_reason_));
+    complete(executor_, std::move(p.handler), error, Result{});
+  }
+  auto waiters = std::move(notification_waiters_);
+  notification_waiters_.clear();
+  for (auto& w : waiters) {
+    complete(executor_, std::move(w),
+             detail::connection_error(fmt::format("the PostgreSQL connection was lost: {}", broken_reason_)),
+             Notification{});
+  }
+  boost::system::error_code ignored;
+  socket_.cancel(ignored);
+}
+
+void AsyncConnection::Impl::close() noexcept {
+  if (!conn_) return;
+  if (!broken_) fail("the connection was closed");
+  // libpq owns the socket: hand it back before PQfinish closes it.
+  if (socket_.is_open()) socket_.release();
+  PQfinish(conn_);
+  conn_ = nullptr;
+}
+
+Task<AsyncConnection> AsyncConnection::connect(Config config) {
+  auto executor = co_await asio::this_coro::executor;
+  auto impl = std::make_shared<Impl>(executor, std::move(config));
+  co_await impl->connect();
+  co_return AsyncConnection(std::move(impl));
+}
+
+AsyncConnection& AsyncConnection::operator=(AsyncConnection&& other) noexcept {
+  if (this != &other) {
+    if (impl_) impl_->close();
+    impl_ = std::move(other.impl_);
+  }
+  return *this;
+}
+
+AsyncConnection::~AsyncConnection() {
+  if (impl_) impl_->close();
+}
+
+Task<Result> AsyncConnection::query(std::string sql, std::vector<Value> params) {
+  if (!impl_) throw ProgrammingError("query() on an AsyncConnection that is not connected");
+  auto impl = impl_;
+  auto [error, result] = co_await initiate<void(std::exception_ptr, Result)>(
+      [&](auto handler) { impl->submit(sql, params, std::move(handler)); },
+      asio::as_tuple(asio::use_awaitable));
+  if (error) std::rethrow_exception(error);
+  co_return std::move(result);
+}
+
+Task<std::int64_t> AsyncConnection::execute(std::string sql, std::vector<Value> params) {
+  auto result = co_await query(std::move(sql), std::move(params));
+  co_return result.rows_affected;
+}
+
+void AsyncConnection::send_detached(std::string sql) {
+  if (!impl_) return;
+  impl_->submit(sql, {}, asio::bind_executor(impl_->executor_, [](std::exception_ptr, Result) {}));
+}
+
+namespace {
+std::string quote_identifier(PGconn* conn, const std::string& name) {
+  if (!conn) throw OperationalError("the PostgreSQL connection is closed");
+  char* quoted = PQescapeIdentifier(conn, name.c_str(), name.size());
+  if (!quoted) throw ProgrammingError(fmt::format("invalid channel name '{}'", name));
+  std::string s(quoted);
+  PQfreemem(quoted);
+  return s;
+}
+}  // namespace
+
+Task<void> AsyncConnection::listen(std::string channel) {
+  if (!impl_) throw ProgrammingError("listen() on an AsyncConnection that is not connected");
+  co_await execute("LISTEN " + quote_identifier(impl_->conn_, channel));
+}
+
+Task<void> AsyncConnection::unlisten(std::string channel) {
+  if (!impl_) throw ProgrammingError("unlisten() on an AsyncConnection that is not connected");
+  co_await execute("UNLISTEN " + quote_identifier(impl_->conn_, channel));
+}
+
+Task<Notification> AsyncConnection::next_notification() {
+  if (!impl_) throw ProgrammingError("next_notification() on an AsyncConnection that is not connected");
+  auto impl = impl_;
+  auto [error, n] = co_await initiate<void(std::exception_ptr, Notification)>(
+      [&](auto handler) { impl->wait_notification(std::move(handler)); },
+      asio::as_tuple(asio::use_awaitable));
+  if (error) std::rethrow_exception(error);
+  co_return std::move(n);
+}
+
+bool AsyncConnection::is_open() const noexcept {
+  return impl_ && impl_->conn_ && !impl_->broken_;
+}
+bool AsyncConnection::is_broken() const noexcept {
+  return impl_ && impl_->broken_;
+}
+std::string AsyncConnection::broken_reason() const {
+  return impl_ ? impl_->broken_reason_ : std::string();
+}
+std::size_t AsyncConnection::in_flight() const noexcept {
+  return impl_ ? impl_->pending_.size() : 0;
+}
+int AsyncConnection::backend_pid() const noexcept {
+  return impl_ && impl_->conn_ ? PQbackendPID(impl_->conn_) : 0;
+}
+std::size_t AsyncConnection::prepared_statements() const noexcept {
+  return impl_ ? impl_->statements_.size() : 0;
+}
+std::uint64_t AsyncConnection::queries_executed() const noexcept {
+  return impl_ ? impl_->queries_ : 0;
+}
+
+TransactionStatus AsyncConnection::transaction_status() const noexcept {
+  if (!impl_ || !impl_->conn_) return TransactionStatus::unknown;
+  switch (PQtransactionStatus(impl_->conn_)) {
+    case PQTRANS_IDLE:
+      return TransactionStatus::idle;
+    case PQTRANS_ACTIVE:
+      return TransactionStatus::active;
+    case PQTRANS_INTRANS:
+      return TransactionStatus::in_transaction;
+    case PQTRANS_INERROR:
+      return TransactionStatus::in_error;
+    default:
+      return TransactionStatus::unknown;
+  }
+}
+
+void AsyncConnection::close() noexcept {
+  if (impl_) impl_->close();
+}
+
+}  // namespace duet::db::postgresql

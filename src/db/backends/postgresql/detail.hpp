@@ -1,0 +1,48 @@
+// What the async and the sync PostgreSQL connections share: parameters, result conversion, error mapping.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "duet/db/backends/postgresql/connection.hpp"
+
+namespace duet::db::postgresql::detail {
+
+/// Parameters as libpq wants them; the pointers point into `text` and the Values, so keep both alive.
+struct BoundParams {
+  std::vector<std::string> text;
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+  std::vector<Oid> types;
+  int count() const noexcept { return static_cast<int>(values.size()); }
+};
+BoundParams bind(const std::vector<Value>& params);
+
+/// Converts a PGRES_TUPLES_OK or PGRES_COMMAND_OK result.
+Result convert(const PGresult* result);
+/// One value by its type OID (text format).
+Value decode(Oid type, const char* text, int length);
+
+/// The ORM exception for a failed result (chosen by SQLSTATE class), carrying the SQLSTATE.
+std::exception_ptr make_error(const PGresult* result, std::string_view sql = {});
+/// The same for a connection-level failure (no result): OperationalError.
+std::exception_ptr connection_error(std::string message);
+/// Throws make_error(...) when `result` is not a success.
+void check(const PGresult* result, std::string_view sql);
+
+/// The connection keywords every duet connection uses before the user's conninfo (UTC, UTF-8, a name).
+struct Keywords {
+  std::vector<const char*> keys;
+  std::vector<const char*> values;
+};
+Keywords keywords(const Config& config);
+
+/// libpq's message without its trailing newline.
+std::string trimmed(const char* message);
+
+}  // namespace duet::db::postgresql::detail

@@ -1,0 +1,128 @@
+// SyncConnection: blocking libpq for sync code (sync strands), one persistent connection per thread.
+#include "duet/db/backends/postgresql/sync.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <unordered_map>
+
+#include "detail.hpp"
+#include "duet/runtime/safety.hpp"
+
+namespace duet::db::postgresql {
+
+struct SyncConnection::Statements {
+  std::unordered_map<std::string, std::string> names;
+};
+
+SyncConnection::SyncConnection(Config config)
+    : config_(std::move(config)), statements_(std::make_unique<Statements>()) {
+  ensure_sync_context("PostgreSQL SyncConnection", "AsyncConnection::connect() or Pool");
+  ensure_connected();
+}
+
+SyncConnection::~SyncConnection() {
+  close();
+}
+
+void SyncConnection::close() noexcept {
+  if (conn_) PQfinish(conn_);
+  conn_ = nullptr;
+  statements_->names.clear();
+}
+
+bool SyncConnection::is_broken() const noexcept {
+  return !conn_ || PQstatus(conn_) == CONNECTION_BAD;
+}
+int SyncConnection::backend_pid() const noexcept {
+  return conn_ ? PQbackendPID(conn_) : 0;
+}
+std::size_t SyncConnection::prepared_statements() const noexcept {
+  return statements_->names.size();
+}
+
+void SyncConnection::ensure_connected() {
+  if (conn_ && PQstatus(conn_) == CONNECTION_OK) return;
+  close();
+  auto k = detail::keywords(config_);
+  // libpq's connect_timeout is in whole seconds (at least 2 are honoured).
+  std::string timeout =
+      std::to_string(std::max<long long>(2, (config_.connect_timeout.count() + 999) / 1000));
+  k.keys.insert(k.keys.begin(), "connect_timeout");
+  k.values.insert(k.values.begin(), timeout.c_str());
+  conn_ = PQconnectdbParams(k.keys.data(), k.values.data(), 1);
+  if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+    std::string reason = conn_ ? detail::trimmed(PQerrorMessage(conn_)) : "out of memory";
+    close();
+    throw OperationalError(fmt::format("could not connect to PostgreSQL: {}", reason));
+  }
+  ++connects_;
+}
+
+Result SyncConnection::query(std::string_view sql, const std::vector<Value>& params) {
+  ensure_sync_context("PostgreSQL SyncConnection::query()", "AsyncConnection::query() or Pool::query()");
+  ensure_connected();
+  auto bound = detail::bind(params);
+  std::string key(sql);
+  PGresult* r = nullptr;
+  auto it = statements_->names.find(key);
+  if (it == statements_->names.end() && statements_->names.size() < config_.statement_cache_size) {
+    std::string name = fmt::format("duet_{}", statements_->names.size() + 1);
+    PGresult* prep = PQprepare(conn_, name.c_str(), key.c_str(), 0, nullptr);
+    std::exception_ptr error;
+    try {
+      detail::check(prep, sql);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    if (!prep || PQresultStatus(prep) == PGRES_FATAL_ERROR) {
+      if (is_broken() && !error) error = detail::connection_error(detail::trimmed(PQerrorMessage(conn_)));
+    }
+    PQclear(prep);
+    if (error) std::rethrow_exception(error);
+    it = statements_->names.emplace(key, name).first;
+  }
+  if (it != statements_->names.end()) {
+    r = PQexecPrepared(conn_, it->second.c_str(), bound.count(), bound.values.data(), bound.lengths.data(),
+                       bound.formats.data(), 0);
+  } else {
+    r = PQexecParams(conn_, key.c_str(), bound.count(), bound.types.data(), bound.values.data(),
+                     bound.lengths.data(), bound.formats.data(), 0);
+  }
+  if (!r) {
+    throw OperationalError(
+        fmt::format("the PostgreSQL connection was lost: {}", detail::trimmed(PQerrorMessage(conn_))));
+  }
+  std::exception_ptr error;
+  Result out;
+  try {
+    detail::check(r, sql);
+    out = detail::convert(r);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  PQclear(r);
+  if (error) std::rethrow_exception(error);
+  return out;
+}
+
+std::int64_t SyncConnection::execute(std::string_view sql, const std::vector<Value>& params) {
+  return query(sql, params).rows_affected;
+}
+
+namespace {
+thread_local std::map<std::string, std::unique_ptr<SyncConnection>> thread_connections;
+}
+
+SyncConnection& sync_connection(const Config& config) {
+  ensure_sync_context("postgresql::sync_connection()", "a Pool on the loop");
+  auto& slot = thread_connections[config.conninfo];
+  if (!slot) slot = std::make_unique<SyncConnection>(config);
+  return *slot;
+}
+
+void close_sync_connections() {
+  thread_connections.clear();
+}
+
+}  // namespace duet::db::postgresql

@@ -1,0 +1,228 @@
+// Values to libpq parameters and back by type OID; server errors to the ORM's exceptions by SQLSTATE.
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "detail.hpp"
+
+namespace duet::db::postgresql::detail {
+
+namespace {
+
+// pg_type.h's OIDs (the server headers are not needed for these stable numbers).
+constexpr Oid BOOLOID = 16, BYTEAOID = 17, INT8OID = 20, INT2OID = 21, INT4OID = 23, OIDOID = 26,
+              FLOAT4OID = 700, FLOAT8OID = 701, TIMESTAMPOID = 1114, TIMESTAMPTZOID = 1184;
+
+std::string format_double(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  return std::string(buf, end);
+}
+
+Value decode_int(const char* text, int length) {
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(text, text + length, v);
+  if (ec != std::errc() || end != text + length) return Value(std::string(text, length));
+  return Value(v);
+}
+
+Value decode_double(const char* text, int length) {
+  std::string_view s(text, length);
+  if (s == "NaN") return Value(std::nan(""));
+  if (s == "Infinity") return Value(HUGE_VAL);
+  if (s == "-Infinity") return Value(-HUGE_VAL);
+  double v = 0;
+  auto [end, ec] = std::from_chars(text, text + length, v);
+  if (ec != std::errc() || end != text + length) return Value(std::string(s));
+  return Value(v);
+}
+
+Value decode_bytea(const char* text) {
+  std::size_t n = 0;
+  unsigned char* raw = PQunescapeBytea(reinterpret_cast<const unsigned char*>(text), &n);
+  if (!raw) throw DataError("invalid bytea value from the server");
+  Blob blob(raw, raw + n);
+  PQfreemem(raw);
+  return Value(std::move(blob));
+}
+
+Value decode_timestamp(const char* text, int length) {
+  // The session runs in UTC, so timestamptz arrives as "...+00"; 'infinity' and BC dates stay text.
+  std::string_view s(text, length);
+  if (s.size() > 3 && s.substr(s.size() - 3) == "+00") s.remove_suffix(3);
+  try {
+    return Value(parse_datetime(s));
+  } catch (const DataError&) {
+    return Value(std::string(text, length));
+  }
+}
+
+}  // namespace
+
+BoundParams bind(const std::vector<Value>& params) {
+  BoundParams b;
+  const std::size_t n = params.size();
+  // Bounded by the protocol: a Bind message carries at most 65535 parameters.
+  if (n > 65535) throw ProgrammingError(fmt::format("too many parameters ({}; at most 65535)", n));
+  b.text.resize(n);
+  b.values.resize(n, nullptr);
+  b.lengths.resize(n, 0);
+  b.formats.resize(n, 0);
+  b.types.resize(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& st = params[i].storage();
+    if (auto* iv = std::get_if<std::int64_t>(&st)) {
+      b.text[i] = std::to_string(*iv);
+    } else if (auto* dv = std::get_if<double>(&st)) {
+      b.text[i] = format_double(*dv);
+    } else if (auto* sv = std::get_if<std::string>(&st)) {
+      if (std::memchr(sv->data(), 0, sv->size())) {
+        throw DataError("a text parameter contains a NUL character, which PostgreSQL text cannot hold");
+      }
+      b.values[i] = sv->c_str();
+      continue;
+    } else if (auto* bv = std::get_if<Blob>(&st)) {
+      // Bytes go in binary format: no escaping, no size blow-up.
+      b.values[i] = reinterpret_cast<const char*>(bv->data());
+      b.lengths[i] = static_cast<int>(bv->size());
+      b.formats[i] = 1;
+      b.types[i] = BYTEAOID;
+      static const char empty = 0;
+      if (bv->empty()) b.values[i] = &empty;
+      continue;
+    } else {
+      continue;  // NULL
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!b.text[i].empty()) b.values[i] = b.text[i].c_str();
+  }
+  return b;
+}
+
+Value decode(Oid type, const char* text, int length) {
+  switch (type) {
+    case BOOLOID:
+      return Value(length == 1 && text[0] == 't');
+    case INT2OID:
+    case INT4OID:
+    case INT8OID:
+    case OIDOID:
+      return decode_int(text, length);
+    case FLOAT4OID:
+    case FLOAT8OID:
+      return decode_double(text, length);
+    case BYTEAOID:
+      return decode_bytea(text);
+    case TIMESTAMPOID:
+    case TIMESTAMPTZOID:
+      return decode_timestamp(text, length);
+    default:
+      // numeric (exact decimal text, as DecimalField stores it), date, uuid, json/jsonb, text, varchar, ...
+      return Value(std::string(text, length));
+  }
+}
+
+Result convert(const PGresult* r) {
+  Result out;
+  const int ncols = PQnfields(r), nrows = PQntuples(r);
+  out.columns.reserve(ncols);
+  std::vector<Oid> types(ncols);
+  for (int c = 0; c < ncols; ++c) {
+    out.columns.emplace_back(PQfname(r, c));
+    types[c] = PQftype(r, c);
+  }
+  out.rows.reserve(nrows);
+  for (int row = 0; row < nrows; ++row) {
+    Row values;
+    values.reserve(ncols);
+    for (int c = 0; c < ncols; ++c) {
+      if (PQgetisnull(r, row, c)) {
+        values.emplace_back();
+      } else {
+        values.push_back(decode(types[c], PQgetvalue(r, row, c), PQgetlength(r, row, c)));
+      }
+    }
+    out.rows.push_back(std::move(values));
+  }
+  const char* tuples = PQcmdTuples(const_cast<PGresult*>(r));
+  if (tuples && *tuples) {
+    out.rows_affected = std::strtoll(tuples, nullptr, 10);
+  } else {
+    out.rows_affected = nrows;
+  }
+  return out;
+}
+
+std::string trimmed(const char* message) {
+  std::string s = message ? message : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
+    s.pop_back();
+  return s;
+}
+
+std::exception_ptr make_error(const PGresult* r, std::string_view sql) {
+  const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  std::string sqlstate = code ? code : "";
+  std::string message = trimmed(PQresultErrorMessage(r));
+  if (message.empty()) message = "unknown PostgreSQL error";
+  if (!sql.empty()) message += fmt::format("\nSQL: {}", sql.substr(0, 500));
+  const std::string cls = sqlstate.substr(0, 2);
+  // psycopg2's mapping of SQLSTATE classes, which Django users see.
+  if (cls == "23") return std::make_exception_ptr(IntegrityError(message, sqlstate));
+  if (cls == "22") return std::make_exception_ptr(DataError(message, sqlstate));
+  if (cls == "42" || cls == "21" || cls == "3D" || cls == "3F" || cls == "26") {
+    return std::make_exception_ptr(ProgrammingError(message, sqlstate));
+  }
+  if (cls == "0A") return std::make_exception_ptr(NotSupportedError(message, sqlstate));
+  if (cls == "XX" || cls == "24" || cls == "25" || cls == "2B" || cls == "2D" || cls == "2F" || cls == "34" ||
+      cls == "38" || cls == "39" || cls == "3B") {
+    return std::make_exception_ptr(InternalError(message, sqlstate));
+  }
+  if (cls.empty() && PQresultStatus(r) != PGRES_FATAL_ERROR) {
+    return std::make_exception_ptr(DatabaseError(message, sqlstate));
+  }
+  // 08 connection, 40 rollback (serialization, deadlock), 53 resources, 55, 57 operator intervention
+  // (terminated backend, shutdown), 58 system, 28 authentication, and anything unclassified.
+  return std::make_exception_ptr(OperationalError(message, sqlstate));
+}
+
+std::exception_ptr connection_error(std::string message) {
+  return std::make_exception_ptr(OperationalError(std::move(message)));
+}
+
+void check(const PGresult* r, std::string_view sql) {
+  if (!r) std::rethrow_exception(connection_error("no result from the server (out of memory?)"));
+  switch (PQresultStatus(r)) {
+    case PGRES_TUPLES_OK:
+    case PGRES_COMMAND_OK:
+    case PGRES_EMPTY_QUERY:
+      return;
+    case PGRES_COPY_IN:
+    case PGRES_COPY_OUT:
+    case PGRES_COPY_BOTH:
+      throw NotSupportedError("COPY is not supported by duet's PostgreSQL driver");
+    default:
+      std::rethrow_exception(make_error(r, sql));
+  }
+}
+
+Keywords keywords(const Config& config) {
+  Keywords k;
+  // Fixed settings first; the user's conninfo (expanded from "dbname") comes after and may override them.
+  k.keys = {"options", "client_encoding", "application_name", "dbname", nullptr};
+  k.values = {"-c TimeZone=UTC", "UTF8", "duet", config.conninfo.empty() ? nullptr : config.conninfo.c_str(),
+              nullptr};
+  if (config.conninfo.empty()) {
+    k.keys.erase(k.keys.begin() + 3);
+    k.values.erase(k.values.begin() + 3);
+  }
+  return k;
+}
+
+}  // namespace duet::db::postgresql::detail
