@@ -27,6 +27,7 @@ std::string usage(const char* program) {
   return std::string("usage: ") + program +
          " [--host HOST] [--port PORT] [--unix PATH] [--workers N] [--threads N]\n"
          "       [--mode async|threaded] [--access-log|--no-access-log] [--graceful-timeout SECONDS]\n"
+         "       [--certfile PEM --keyfile PEM]\n"
          "  --host HOST              address or name to listen on (default 127.0.0.1)\n"
          "  --port PORT              TCP port (default 8000; 0 picks a free one)\n"
          "  --unix PATH              listen on a Unix socket instead of TCP\n"
@@ -34,7 +35,9 @@ std::string usage(const char* program) {
          "  --threads N              async: sync-pool threads; threaded: connection threads (default 64)\n"
          "  --mode async|threaded    event loops + coroutines, or one thread per connection\n"
          "  --no-access-log          do not log each request to stdout\n"
-         "  --graceful-timeout S     seconds in-flight requests get on SIGTERM/SIGINT (default 30)\n";
+         "  --graceful-timeout S     seconds in-flight requests get on SIGTERM/SIGINT (default 30)\n"
+         "  --certfile PEM           serve HTTPS/wss with this certificate chain (async mode, TCP)\n"
+         "  --keyfile PEM            the certificate's private key\n";
 }
 
 CommandLine parse_command_line(int argc, const char* const* argv, CommandLine defaults) {
@@ -80,10 +83,18 @@ CommandLine parse_command_line(int argc, const char* const* argv, CommandLine de
       line.server.access_log = false;
     } else if (arg == "--graceful-timeout") {
       line.server.graceful_timeout = std::chrono::seconds(parse_number(arg, next(), 24 * 3600));
+    } else if (arg == "--certfile") {
+      line.server.tls.certfile = next();
+    } else if (arg == "--keyfile") {
+      line.server.tls.keyfile = next();
     } else {
       throw std::invalid_argument("unknown argument '" + std::string(arg) + "'");
     }
   }
+  if (line.server.tls.certfile.empty() != line.server.tls.keyfile.empty())
+    throw std::invalid_argument("--certfile and --keyfile go together");
+  if (line.server.tls.enabled() && line.mode == Mode::threaded)
+    throw std::invalid_argument("--certfile/--keyfile: TLS is served in async mode only");
   return line;
 }
 

@@ -22,6 +22,7 @@
 #include "request_parser.hpp"
 #include "response_head.hpp"
 #include "server_core.hpp"
+#include "tls.hpp"
 #include "waiter.hpp"
 
 namespace duet::server::detail {
@@ -43,10 +44,24 @@ class Connection final : public ConnectionBase {
     scope_.client = std::move(client);
     scope_.server = std::move(server);
     scope_.root_path = options_.root_path;
+    scope_.scheme = tls ? "https" : "http";
     scope_.state = loop.core.state;
   }
 
   Task<void> run() {
+    if constexpr (tls) {
+      // Bounded like the header phase: a client that connects and never completes the handshake (or
+      // speaks plain HTTP to the TLS port) is closed by the sweeper or fails the handshake.
+      deadline = Clock::now() + options_.timeouts.tls_handshake;
+      boost::system::error_code ec;
+      co_await socket_.async_handshake(boost::asio::ssl::stream_base::server,
+                                       boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+      deadline = Clock::time_point::max();
+      if (ec || closed_) {
+        close_socket();
+        co_return;
+      }
+    }
     receive_fn_ = [this] { return receive(); };
     send_fn_ = [this](asgi::SendEvent event) { return send(std::move(event)); };
     start_read();
@@ -67,6 +82,7 @@ class Connection final : public ConnectionBase {
   void force_close() override { close_socket(); }
 
  private:
+  static constexpr bool tls = is_tls_stream<Socket>::value;
   static constexpr std::size_t initial_buffer = 1024;
   static constexpr std::size_t max_batched_output = 64 * 1024;
   enum class Response { not_started, started, streaming, done };
@@ -125,8 +141,9 @@ class Connection final : public ConnectionBase {
     if (closed_) return;
     closed_ = true;
     boost::system::error_code ignored;
-    socket_.shutdown(Socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    // The TCP socket under TLS too: no close_notify, but nothing can block here.
+    socket_.lowest_layer().shutdown(boost::asio::socket_base::shutdown_both, ignored);
+    socket_.lowest_layer().close(ignored);
     conn_waiter_.notify();
     app_waiter_.notify();
   }
@@ -150,7 +167,7 @@ class Connection final : public ConnectionBase {
     write_error(out_, status, options_.server_header);
     co_await flush();
     boost::system::error_code ignored;
-    socket_.shutdown(Socket::shutdown_send, ignored);
+    socket_.lowest_layer().shutdown(boost::asio::socket_base::shutdown_send, ignored);
     deadline = Clock::now() + std::chrono::seconds(2);
     std::size_t dropped = 0;
     while (!eof_ && !closed_ && dropped < 1024 * 1024) {
@@ -254,6 +271,7 @@ class Connection final : public ConnectionBase {
     body_done_ = !chunked_body_ && body_remaining_ == 0;
     expect_continue_ = parser_->expect_continue() && !body_done_;
     continue_sent_ = false;
+    last_piece_delivered_ = false;
     response_ = Response::not_started;
     disconnected_ = false;
     body_error_ = 0;
@@ -266,6 +284,11 @@ class Connection final : public ConnectionBase {
   Task<asgi::ReceiveEvent> receive() {
     for (;;) {
       if (disconnected_) co_return asgi::HttpDisconnect{};
+      if (body_done_ && !last_piece_delivered_) {
+        // No body (or its end already parsed): ASGI still gives one http.request with more_body false.
+        last_piece_delivered_ = true;
+        co_return asgi::HttpRequest();
+      }
       if (body_done_) {
         if (response_ == Response::done || eof_ || closed_) co_return asgi::HttpDisconnect{};
         if (auto ec = co_await wait(app_waiter_)) throw boost::system::system_error(ec);
@@ -298,6 +321,7 @@ class Connection final : public ConnectionBase {
         }
         if (!piece.body.empty() || body_done_) {
           piece.more_body = !body_done_;
+          last_piece_delivered_ = body_done_;
           start_read();
           co_return piece;
         }
@@ -416,6 +440,7 @@ class Connection final : public ConnectionBase {
   std::uint64_t body_remaining_ = 0;
   bool expect_continue_ = false;
   bool continue_sent_ = false;
+  bool last_piece_delivered_ = false;
   bool disconnected_ = false;
   int body_error_ = 0;
   Response response_ = Response::not_started;

@@ -44,7 +44,16 @@ Task<void> serve_connection(std::shared_ptr<LoopState> loop, Socket socket) {
   std::optional<asgi::Address> client = ec ? std::nullopt : address_of(peer);
   auto local = socket.local_endpoint(ec);
   std::optional<asgi::Address> server = ec ? std::nullopt : address_of(local);
-  if constexpr (std::is_same_v<Socket, tcp::socket>) socket.set_option(tcp::no_delay(true), ec);
+  if constexpr (std::is_same_v<Socket, tcp::socket>) {
+    socket.set_option(tcp::no_delay(true), ec);
+    if (loop->core.tls) {
+      using TlsSocket = asio::ssl::stream<tcp::socket>;
+      Connection<TlsSocket> connection(*loop, TlsSocket(std::move(socket), *loop->core.tls),
+                                       std::move(client), std::move(server));
+      co_await connection.run();
+      co_return;
+    }
+  }
   Connection<Socket> connection(*loop, std::move(socket), std::move(client), std::move(server));
   co_await connection.run();
 }
@@ -156,6 +165,12 @@ void Server::start() {
   auto& core = impl_->core;
   auto& runtime = core.runtime;
   if (impl_->state != Impl::created) throw std::logic_error("Server::start() called twice");
+  if (core.options.tls.enabled()) {
+    if (!core.options.unix_socket.empty())
+      throw std::invalid_argument("TLS is served on TCP only, not on the Unix socket " +
+                                  core.options.unix_socket);
+    core.tls = detail::make_tls_context(core.options.tls);  // before lifespan: a bad file fails fast
+  }
   if (core.options.lifespan) {
     impl_->lifespan = std::make_unique<asgi::Lifespan>(
         core.app, runtime.new_context(runtime.loop(0), "lifespan")->executor());
@@ -264,8 +279,8 @@ int Server::serve() {
   });
   const auto& options = impl_->core.options;
   if (options.unix_socket.empty()) {
-    std::fprintf(stderr, "duet: serving on http://%s:%u (%zu loops)\n", options.host.c_str(), port(),
-                 impl_->core.runtime.loop_count());
+    std::fprintf(stderr, "duet: serving on %s://%s:%u (%zu loops)\n", impl_->core.tls ? "https" : "http",
+                 options.host.c_str(), port(), impl_->core.runtime.loop_count());
   } else {
     std::fprintf(stderr, "duet: serving on unix:%s\n", options.unix_socket.c_str());
   }

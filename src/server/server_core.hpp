@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <condition_variable>
@@ -87,6 +88,8 @@ struct ServerCore {
   asgi::Application app;
   ServerOptions options;
   std::shared_ptr<asgi::State> state;
+  /// Set when ServerOptions::tls is: TCP connections then speak TLS.
+  std::shared_ptr<boost::asio::ssl::context> tls;
   std::vector<std::shared_ptr<LoopState>> loops;
   std::atomic<std::size_t> open_connections{0};
   std::atomic<std::uint64_t> requests_served{0};

@@ -191,6 +191,8 @@ std::uint16_t ThreadedServer::port() const noexcept {
 
 void ThreadedServer::start() {
   auto& o = impl_->options;
+  if (o.tls.enabled())
+    throw std::invalid_argument("ThreadedServer does not serve TLS (use the async Server)");
   if (!o.unix_socket.empty()) {
     asio::io_context io;
     struct stat st;

@@ -20,6 +20,8 @@ struct Limits {
   std::uint64_t max_body = 10 * 1024 * 1024;
   /// Open connections across all loops; a connection past it gets 503 and is closed.
   std::size_t max_connections = 100'000;
+  /// One WebSocket message (all its frames). Larger: the connection is closed with 1009 (too big).
+  std::size_t max_websocket_message = 1024 * 1024;
 };
 
 /// Timeouts close the connection (a slow client cannot hold it forever). Checked about once a second.
@@ -33,6 +35,21 @@ struct Timeouts {
   std::chrono::milliseconds idle{10'000};
   /// Between two successful writes of the response.
   std::chrono::milliseconds write{30'000};
+  /// TLS handshake, from accept to the end of the handshake.
+  std::chrono::milliseconds tls_handshake{10'000};
+  /// A WebSocket that receives nothing for this long is closed; a ping goes out at half of it, so a live
+  /// client answering pings is never cut off. Zero disables both.
+  std::chrono::milliseconds websocket_idle{40'000};
+};
+
+/// TLS (HTTPS, wss): set both paths to serve TLS on the TCP listener; scope.scheme becomes "https"/"wss".
+struct TlsOptions {
+  /// PEM certificate chain (the server's certificate first, then intermediates).
+  std::string certfile;
+  /// PEM private key of the certificate (unencrypted).
+  std::string keyfile;
+
+  bool enabled() const noexcept { return !certfile.empty() || !keyfile.empty(); }
 };
 
 struct ServerOptions {
@@ -44,6 +61,8 @@ struct ServerOptions {
   std::string unix_socket;
   Limits limits;
   Timeouts timeouts;
+  /// Off unless both files are given (TCP only; a Unix socket with TLS is refused at start()).
+  TlsOptions tls;
   /// The Server header; empty leaves it out.
   std::string server_header = "duet";
   /// The mount point the application sees as scope.root_path.
