@@ -1,0 +1,161 @@
+// The client's shared core: connections, the per-origin pool, and one request/response exchange.
+// Private to src/client: Beast stays out of the public headers.
+#pragma once
+
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/url/url.hpp>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "duet/client/client.hpp"
+
+namespace duet::client::detail {
+
+/// One HTTP/1.1 connection, plain or TLS. It is bound to the event loop that opened it and is only reused
+/// by requests running on that loop.
+struct Connection {
+  boost::asio::execution_context* loop = nullptr;
+  std::optional<boost::beast::tcp_stream> tcp;
+  std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls;
+  boost::beast::flat_buffer buffer;
+  std::chrono::steady_clock::time_point idle_since{};
+  bool reused = false;
+
+  boost::beast::tcp_stream& lowest() { return tls ? tls->next_layer() : *tcp; }
+  /// False when the peer has closed (or sent something unasked) while the connection sat in the pool.
+  bool looks_alive();
+};
+
+/// Where a connection goes: "https://host:443".
+struct Origin {
+  std::string scheme;
+  std::string host;
+  std::string port;
+  bool tls() const { return scheme == "https"; }
+  std::string key() const { return scheme + "://" + host + ":" + port; }
+};
+
+/// The connections of one origin: idle ones, a count of all open ones (bounded), and the requests waiting for
+/// a free slot.
+class OriginPool {
+ public:
+  struct Waiter;
+  /// A connection to use, or null with a slot reserved (open a new one). Throws PoolTimeout.
+  Task<std::unique_ptr<Connection>> acquire(boost::asio::execution_context* loop, std::size_t limit,
+                                            std::chrono::milliseconds pool_timeout,
+                                            std::chrono::milliseconds keepalive_expiry,
+                                            const std::string& method, const std::string& url);
+  /// Returns a connection (kept idle if `reusable`, else closed) or, for null, a slot that opened none.
+  void release(std::unique_ptr<Connection> connection, bool reusable);
+  std::size_t open() const;
+  void close_idle();
+
+ private:
+  mutable std::mutex mutex_;
+  std::size_t open_ = 0;
+  std::deque<std::unique_ptr<Connection>> idle_;
+  std::deque<std::shared_ptr<Waiter>> waiters_;
+};
+
+class ClientCore;
+
+/// A connection lent to one exchange; gives it back on destruction (closing it unless marked reusable).
+class Lease {
+ public:
+  Lease(std::shared_ptr<ClientCore> core, OriginPool* pool, std::unique_ptr<Connection> connection)
+      : core_(std::move(core)), pool_(pool), connection_(std::move(connection)) {}
+  Lease(Lease&& other) noexcept
+      : core_(std::move(other.core_)),
+        pool_(other.pool_),
+        connection_(std::move(other.connection_)),
+        released_(std::exchange(other.released_, true)) {}
+  Lease& operator=(Lease&&) = delete;
+  ~Lease() { release(false); }
+  Connection* operator->() const { return connection_.get(); }
+  Connection& operator*() const { return *connection_; }
+  explicit operator bool() const { return connection_ != nullptr; }
+  void set(std::unique_ptr<Connection> connection) { connection_ = std::move(connection); }
+  void release(bool reusable);
+
+ private:
+  std::shared_ptr<ClientCore> core_;
+  OriginPool* pool_ = nullptr;
+  std::unique_ptr<Connection> connection_;
+  bool released_ = false;
+};
+
+/// A request ready to send.
+struct Prepared {
+  std::string method;
+  boost::urls::url url;
+  Headers headers;
+  std::string body;
+  std::string url_string() const { return std::string(url.buffer()); }
+};
+
+using Parser = boost::beast::http::response_parser<boost::beast::http::buffer_body>;
+
+/// The state behind a StreamingResponse: the lease, the parser and the timeouts of its reads.
+struct StreamState {
+  std::optional<Lease> lease;
+  std::optional<Parser> parser;
+  Timeout timeout;
+  std::string method;
+  std::string url;
+  std::size_t received = 0;
+  std::size_t limit = 0;
+  bool done = false;
+};
+
+class ClientCore : public std::enable_shared_from_this<ClientCore> {
+ public:
+  explicit ClientCore(ClientOptions options);
+
+  Task<Response> request(std::string method, std::string url, RequestOptions options);
+  Task<StreamingResponse> stream(std::string method, std::string url, RequestOptions options);
+  /// The next piece of a streamed body, or nullopt at its end (the connection then goes back to the pool).
+  static Task<std::optional<std::string>> next_chunk(StreamState& state);
+
+  void close_idle();
+  std::size_t open_connections() const;
+  const ClientOptions& options() const { return options_; }
+
+ private:
+  Prepared prepare(std::string method, std::string url, const RequestOptions& options) const;
+  /// Sends `request` and reads the head; the body is left to the caller (in `state`).
+  Task<void> exchange(const Prepared& request, const Timeout& timeout, StreamState& state);
+  Task<Lease> connect(const Origin& origin, const Timeout& timeout, const std::string& method,
+                      const std::string& url);
+  OriginPool& pool_for(const std::string& key);
+  boost::asio::ssl::context& ssl_context();
+
+  ClientOptions options_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<OriginPool>> pools_;
+  std::unique_ptr<boost::asio::ssl::context> ssl_;
+};
+
+/// Fills a public response head from the parser.
+template <class Head>
+void copy_head(const Parser& parser, Head& head) {
+  const auto& message = parser.get();
+  head.status_code = static_cast<int>(message.result_int());
+  head.reason_phrase = std::string(message.reason());
+  head.http_version = message.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
+  for (const auto& field : message) {
+    head.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+}
+
+}  // namespace duet::client::detail
