@@ -1,0 +1,254 @@
+#include "duet/db/migrations/schema_editor.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include "duet/db/connection.hpp"
+#include "duet/db/exceptions.hpp"
+#include "duet/runtime/safety.hpp"
+
+namespace duet::db::migrations {
+
+using db::detail::quote_name;
+
+void SchemaEditor::execute(std::string sql) {
+  if (collect_only_) {
+    collected_.push_back(std::move(sql));
+    return;
+  }
+  ensure_sync_context("migrations::SchemaEditor::execute()");
+  connections[alias_].execute_script(sql);
+  collected_.push_back(std::move(sql));
+}
+
+std::string SchemaEditor::literal(const Value& v) {
+  return std::visit(
+      [](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          return "NULL";
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          return std::to_string(x);
+        } else if constexpr (std::is_same_v<T, double>) {
+          return fmt::format("{}", x);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          std::string out = "'";
+          for (char c : x)
+            out += c == '\'' ? std::string("''") : std::string(1, c);
+          return out + "'";
+        } else {
+          std::string out = "X'";
+          for (unsigned char c : x)
+            out += fmt::format("{:02x}", c);
+          return out + "'";
+        }
+      },
+      v.storage());
+}
+
+std::string SchemaEditor::column_type(const Field& f, const ProjectState& state) {
+  switch (f.type) {
+    case FieldType::AutoField:
+    case FieldType::BigAutoField:
+    case FieldType::IntegerField:
+      return "integer";
+    case FieldType::BigIntegerField:
+      return "bigint";
+    case FieldType::FloatField:
+      return "real";
+    case FieldType::DecimalField:
+      return "decimal";
+    case FieldType::BooleanField:
+      return "bool";
+    case FieldType::CharField:
+      return fmt::format("varchar({})", f.max_length_.value_or(255));
+    case FieldType::TextField:
+    case FieldType::JSONField:
+      return "text";
+    case FieldType::DateTimeField:
+      return "datetime";
+    case FieldType::DateField:
+      return "date";
+    case FieldType::UUIDField:
+      return "char(32)";
+    case FieldType::BinaryField:
+      return "BLOB";
+    case FieldType::ForeignKey:
+    case FieldType::OneToOneField: {
+      const Field& target = state.model(f.to).pk();
+      return target.type == FieldType::BigAutoField ? "bigint" : column_type(target, state);
+    }
+  }
+  return "text";
+}
+
+std::string SchemaEditor::table_sql(const ModelState& model, const ProjectState& state,
+                                    std::string_view table) {
+  std::vector<std::string> defs;
+  for (auto& f : model.fields) {
+    const std::string col = quote_name(f.column_name());
+    std::string def = col + " " + column_type(f, state) + (f.null_ ? " NULL" : " NOT NULL");
+    if (f.primary_key_) {
+      def += " PRIMARY KEY";
+      if (f.is_auto()) def += " AUTOINCREMENT";
+    } else if (f.unique_ || f.type == FieldType::OneToOneField) {
+      def += " UNIQUE";
+    }
+    if (f.type == FieldType::JSONField) def += fmt::format(" CHECK ((JSON_VALID({0}) OR {0} IS NULL))", col);
+    if (f.is_relation()) {
+      const ModelState& target = state.model(f.to);
+      // Deferred, as Django creates them: rows may point forward within a transaction.
+      def += fmt::format(" REFERENCES {} ({}) DEFERRABLE INITIALLY DEFERRED", quote_name(target.db_table()),
+                         quote_name(target.pk().column_name()));
+    }
+    defs.push_back(std::move(def));
+  }
+  for (auto& c : model.options.constraints) {
+    if (auto* u = std::get_if<UniqueConstraint>(&c)) {
+      std::string cols;
+      for (auto& name : u->fields) {
+        const Field* f = model.find_field(name);
+        if (!f)
+          throw FieldError(fmt::format("{}: unique constraint '{}' names unknown field '{}'", model.label(),
+                                       u->name, name));
+        cols += (cols.empty() ? "" : ", ") + quote_name(f->column_name());
+      }
+      defs.push_back(fmt::format("CONSTRAINT {} UNIQUE ({})", quote_name(u->name), cols));
+    } else {
+      auto& ch = std::get<CheckConstraint>(c);
+      defs.push_back(fmt::format("CONSTRAINT {} CHECK ({})", quote_name(ch.name), ch.check));
+    }
+  }
+  std::string sql = "CREATE TABLE " + quote_name(table) + " (";
+  for (std::size_t i = 0; i < defs.size(); ++i)
+    sql += (i ? ", " : "") + defs[i];
+  return sql + ")";
+}
+
+std::string SchemaEditor::index_sql(const ModelState& model, const Index& index) {
+  std::string cols;
+  for (auto& name : index.fields) {
+    std::string_view n = name;
+    bool desc = !n.empty() && n[0] == '-';
+    if (desc) n.remove_prefix(1);
+    const Field* f = model.find_field(n);
+    if (!f) throw FieldError(fmt::format("{}: index names unknown field '{}'", model.label(), n));
+    cols += (cols.empty() ? "" : ", ") + quote_name(f->column_name()) + (desc ? " DESC" : "");
+  }
+  const std::string name = index.name.empty() ? default_index_name(model, index) : index.name;
+  return fmt::format("CREATE INDEX {} ON {} ({})", quote_name(name), quote_name(model.db_table()), cols);
+}
+
+std::vector<std::string> SchemaEditor::index_sql(const ModelState& model) {
+  std::vector<std::string> out;
+  for (auto& f : model.fields) {
+    const bool unique = f.unique_ || f.primary_key_ || f.type == FieldType::OneToOneField;
+    if ((f.is_relation() || f.db_index_) && !unique) {
+      out.push_back(fmt::format("CREATE INDEX {} ON {} ({})",
+                                quote_name(model.db_table() + "_" + f.column_name() + "_idx"),
+                                quote_name(model.db_table()), quote_name(f.column_name())));
+    }
+  }
+  for (auto& idx : model.options.indexes)
+    out.push_back(index_sql(model, idx));
+  return out;
+}
+
+void SchemaEditor::create_model(const ModelState& model, const ProjectState& state) {
+  execute(table_sql(model, state, model.db_table()));
+  for (auto& sql : index_sql(model))
+    execute(std::move(sql));
+  for (auto& m2m : model.many_to_many)
+    create_through_table(model, m2m, state);
+}
+
+void SchemaEditor::delete_model(const ModelState& model) {
+  for (auto& m2m : model.many_to_many)
+    delete_through_table(m2m);
+  execute("DROP TABLE " + quote_name(model.db_table()));
+}
+
+void SchemaEditor::create_through_table(const ModelState& model, const ThroughTable& m2m,
+                                        const ProjectState& state) {
+  const ModelState& target = state.model(m2m.to);
+  auto key_type = [&](const ModelState& m) {
+    const Field& pk = m.pk();
+    return pk.type == FieldType::BigAutoField ? std::string("bigint") : column_type(pk, state);
+  };
+  const auto table = quote_name(m2m.db_table);
+  execute(
+      fmt::format("CREATE TABLE {0} (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "
+                  "{1} {2} NOT NULL REFERENCES {3} ({4}) DEFERRABLE INITIALLY DEFERRED, "
+                  "{5} {6} NOT NULL REFERENCES {7} ({8}) DEFERRABLE INITIALLY DEFERRED, "
+                  "CONSTRAINT {9} UNIQUE ({1}, {5}))",
+                  table, quote_name(m2m.from_column), key_type(model), quote_name(model.db_table()),
+                  quote_name(model.pk().column_name()), quote_name(m2m.to_column), key_type(target),
+                  quote_name(target.db_table()), quote_name(target.pk().column_name()),
+                  quote_name(m2m.db_table + "_" + m2m.from_column + "_" + m2m.to_column + "_uniq")));
+  for (auto* col : {&m2m.from_column, &m2m.to_column}) {
+    execute(fmt::format("CREATE INDEX {} ON {} ({})", quote_name(m2m.db_table + "_" + *col + "_idx"), table,
+                        quote_name(*col)));
+  }
+}
+
+void SchemaEditor::delete_through_table(const ThroughTable& m2m) {
+  execute("DROP TABLE " + quote_name(m2m.db_table));
+}
+
+void SchemaEditor::remake_table(const ModelState& old_model, const ModelState& new_model,
+                                const ProjectState& state,
+                                const std::map<std::string, std::string>& renamed) {
+  // Django's SQLite _remake_table: SQLite's ALTER TABLE cannot change a column, so build the new table
+  // beside the old one, copy the rows, drop the old and take its name. The executor runs this inside the
+  // migration's transaction with foreign key enforcement off and checks the keys before committing.
+  const std::string table = new_model.db_table();
+  const std::string temp = "new__" + table;
+  std::vector<std::string> columns, values;
+  for (auto& f : new_model.fields) {
+    auto it = renamed.find(f.name);
+    const Field* old = old_model.find_field(it == renamed.end() ? f.name : it->second);
+    if (old) {
+      std::string expr = quote_name(old->column_name());
+      if (old->null_ && !f.null_ && f.default_value && !f.default_value->is_null())
+        expr = fmt::format("coalesce({}, {})", expr, literal(*f.default_value));
+      columns.push_back(quote_name(f.column_name()));
+      values.push_back(std::move(expr));
+    } else if (f.default_value && !f.default_value->is_null()) {
+      columns.push_back(quote_name(f.column_name()));
+      values.push_back(literal(*f.default_value));
+    }
+    // A new column without a default is left out: NULL, which a NOT NULL column refuses if rows exist
+    // (IntegrityError, the migration rolls back) — give the field a default.
+  }
+  execute(table_sql(new_model, state, temp));
+  std::string cols, vals;
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    cols += (i ? ", " : "") + columns[i];
+    vals += (i ? ", " : "") + values[i];
+  }
+  if (!columns.empty()) {
+    execute(fmt::format("INSERT INTO {} ({}) SELECT {} FROM {}", quote_name(temp), cols, vals,
+                        quote_name(old_model.db_table())));
+  }
+  execute("DROP TABLE " + quote_name(old_model.db_table()));
+  execute(fmt::format("ALTER TABLE {} RENAME TO {}", quote_name(temp), quote_name(table)));
+  for (auto& sql : index_sql(new_model))
+    execute(std::move(sql));
+}
+
+void SchemaEditor::rename_column(const ModelState& model, std::string_view old_column,
+                                 std::string_view new_column) {
+  execute(fmt::format("ALTER TABLE {} RENAME COLUMN {} TO {}", quote_name(model.db_table()),
+                      quote_name(old_column), quote_name(new_column)));
+}
+
+void SchemaEditor::add_index(const ModelState& model, const Index& index) {
+  execute(index_sql(model, index));
+}
+
+void SchemaEditor::remove_index(const ModelState&, std::string_view name) {
+  execute("DROP INDEX " + quote_name(name));
+}
+
+}  // namespace duet::db::migrations

@@ -1,0 +1,256 @@
+// Each migration operation on the state and on a real SQLite database, forwards and backwards; the
+// table-rebuild keeps rows.
+#include "support.hpp"
+
+namespace duet::db::migrations::testing {
+namespace {
+
+class OperationTest : public MigrationTest {
+ protected:
+  void SetUp() override {
+    MigrationTest::SetUp();
+    state_ = forwards(product_model(), {});
+    connection().execute("INSERT INTO shop_product (name, price) VALUES ('pen', 2), ('ink', 5)");
+  }
+  ProjectState state_;
+};
+
+TEST_F(OperationTest, CreateModelMakesTableAndStateAndDeleteModelUndoesIt) {
+  EXPECT_TRUE(has_table("shop_product"));
+  EXPECT_EQ(columns("shop_product"), (std::set<std::string>{"id", "name", "price"}));
+  ASSERT_NE(state_.find("shop", "product"), nullptr);
+  EXPECT_EQ(state_.model("shop", "Product").db_table(), "shop_product");
+
+  Operation del = DeleteModel("Product");
+  auto after = forwards(del, state_);
+  EXPECT_FALSE(has_table("shop_product"));
+  EXPECT_EQ(after.find("shop", "product"), nullptr);
+  backwards(del, state_, after);
+  EXPECT_TRUE(has_table("shop_product"));
+}
+
+TEST_F(OperationTest, CreateModelWithForeignKeyReferencesTargetAndIndexesKey) {
+  Operation op =
+      CreateModel("Order", {Field("id", FieldType::BigAutoField).primary_key(),
+                            Field("product", FieldType::ForeignKey, "shop.Product").on_delete(CASCADE)});
+  forwards(op, state_);
+  EXPECT_EQ(columns("shop_order"), (std::set<std::string>{"id", "product_id"}));
+  EXPECT_TRUE(has_index("shop_order_product_id_idx"));
+  auto fks = connection().query("SELECT \"table\", \"to\" FROM pragma_foreign_key_list('shop_order')");
+  ASSERT_EQ(fks.size(), 1u);
+  EXPECT_EQ(fks[0][0].as_string(), "shop_product");
+}
+
+TEST_F(OperationTest, CreateModelNeedsExactlyOnePrimaryKey) {
+  Operation op = CreateModel("Bad", {Field("name", FieldType::TextField)});
+  ProjectState s = state_;
+  EXPECT_THROW(op->state_forwards("shop", s), FieldError);
+}
+
+TEST_F(OperationTest, AddFieldRebuildsKeepingRowsAndFillsDefault) {
+  Operation op = AddField("product", Field("stock", FieldType::IntegerField).default_(7));
+  auto after = forwards(op, state_);
+  EXPECT_EQ(columns("shop_product"), (std::set<std::string>{"id", "name", "price", "stock"}));
+  EXPECT_TRUE(not_null("shop_product", "stock"));
+  auto rows = connection().query("SELECT id, name, price, stock FROM shop_product ORDER BY id");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][1].as_string(), "pen");
+  EXPECT_EQ(rows[1][2].as_int(), 5);
+  EXPECT_EQ(rows[1][3].as_int(), 7);
+  // New rows keep counting from the old sequence.
+  connection().execute("INSERT INTO shop_product (name, price, stock) VALUES ('nib', 1, 1)");
+  EXPECT_EQ(connection().last_insert_rowid(), 3);
+
+  backwards(op, state_, after);
+  EXPECT_EQ(columns("shop_product"), (std::set<std::string>{"id", "name", "price"}));
+  EXPECT_EQ(count("shop_product"), 3);
+}
+
+TEST_F(OperationTest, AddingNotNullFieldWithoutDefaultToFilledTableFailsAndRollsBack) {
+  Operation op = AddField("product", Field("sku", FieldType::CharField).max_length(10));
+  {
+    transaction::atomic tx;
+    EXPECT_THROW(forwards(op, state_), IntegrityError);
+    transaction::set_rollback(true);
+  }
+  EXPECT_EQ(columns("shop_product"), (std::set<std::string>{"id", "name", "price"}));
+  EXPECT_EQ(count("shop_product"), 2);
+}
+
+TEST_F(OperationTest, RemoveFieldDropsColumnAndBackwardsRestoresIt) {
+  Operation op = RemoveField("product", "price");
+  auto after = forwards(op, state_);
+  EXPECT_EQ(columns("shop_product"), (std::set<std::string>{"id", "name"}));
+  EXPECT_EQ(count("shop_product"), 2);
+  EXPECT_EQ(after.model("shop", "product").find_field("price"), nullptr);
+  backwards(op, state_, after);
+  EXPECT_TRUE(columns("shop_product").count("price"));
+  // The column comes back with its default for the rows that lost it.
+  EXPECT_EQ(connection().query("SELECT price FROM shop_product WHERE name = 'ink'")[0][0].as_int(), 0);
+}
+
+TEST_F(OperationTest, RemovingPrimaryKeyIsRefused) {
+  Operation op = RemoveField("product", "id");
+  ProjectState s = state_;
+  EXPECT_THROW(op->state_forwards("shop", s), FieldError);
+}
+
+TEST_F(OperationTest, AlterFieldChangesNullabilityAndLengthKeepingData) {
+  Operation to_null = AlterField("product", Field("name", FieldType::CharField).max_length(80).null());
+  auto after = forwards(to_null, state_);
+  EXPECT_FALSE(not_null("shop_product", "name"));
+  connection().execute("INSERT INTO shop_product (name, price) VALUES (NULL, 1)");
+  EXPECT_EQ(count("shop_product"), 3);
+  auto type = connection().query("SELECT type FROM pragma_table_info('shop_product') WHERE name = 'name'");
+  EXPECT_EQ(type[0][0].as_string(), "varchar(80)");
+
+  // Back to NOT NULL with a default: existing NULLs take the default (Django's coalesce).
+  Operation back_not_null =
+      AlterField("product", Field("name", FieldType::CharField).max_length(80).default_("unnamed"));
+  forwards(back_not_null, after);
+  EXPECT_TRUE(not_null("shop_product", "name"));
+  auto names = connection().query("SELECT name FROM shop_product ORDER BY id");
+  EXPECT_EQ(names[2][0].as_string(), "unnamed");
+  EXPECT_EQ(names[0][0].as_string(), "pen");
+}
+
+TEST_F(OperationTest, AlterFieldToUniqueFailsOnDuplicates) {
+  connection().execute("INSERT INTO shop_product (name, price) VALUES ('pen', 3)");
+  Operation op = AlterField("product", Field("name", FieldType::CharField).max_length(50).unique());
+  transaction::atomic tx;
+  EXPECT_THROW(forwards(op, state_), IntegrityError);
+  transaction::set_rollback(true);
+}
+
+TEST_F(OperationTest, RenameFieldRenamesColumnBothWays) {
+  Operation op = RenameField("product", "price", "cost");
+  auto after = forwards(op, state_);
+  EXPECT_EQ(columns("shop_product"), (std::set<std::string>{"id", "name", "cost"}));
+  EXPECT_NE(after.model("shop", "product").find_field("cost"), nullptr);
+  EXPECT_EQ(connection().query("SELECT sum(cost) FROM shop_product")[0][0].as_int(), 7);
+  backwards(op, state_, after);
+  EXPECT_EQ(columns("shop_product"), (std::set<std::string>{"id", "name", "price"}));
+}
+
+TEST_F(OperationTest, AddAndRemoveIndex) {
+  Operation add = AddIndex("product", Index{.fields = {"name", "-price"}, .name = "product_name_price"});
+  auto after = forwards(add, state_);
+  EXPECT_TRUE(has_index("product_name_price"));
+  EXPECT_NE(after.model("shop", "product").find_index("product_name_price"), nullptr);
+  backwards(add, state_, after);
+  EXPECT_FALSE(has_index("product_name_price"));
+
+  after = forwards(add, state_);
+  Operation remove = RemoveIndex("product", "product_name_price");
+  auto removed = forwards(remove, after);
+  EXPECT_FALSE(has_index("product_name_price"));
+  backwards(remove, after, removed);
+  EXPECT_TRUE(has_index("product_name_price"));
+}
+
+TEST_F(OperationTest, IndexesSurviveRebuild) {
+  auto with_index = forwards(AddIndex("product", Index{.fields = {"name"}, .name = "product_name"}), state_);
+  forwards(AddField("product", Field("note", FieldType::TextField).null()), with_index);
+  EXPECT_TRUE(has_index("product_name"));
+}
+
+TEST_F(OperationTest, UnnamedIndexIsRefused) {
+  EXPECT_THROW(AddIndex("product", Index{.fields = {"name"}, .name = ""}), FieldError);
+}
+
+TEST_F(OperationTest, AddCheckConstraintEnforcedAndRemoved) {
+  Operation add = AddConstraint("product", CheckConstraint{.check = "\"price\" >= 0", .name = "price_gte_0"});
+  auto after = forwards(add, state_);
+  EXPECT_THROW(connection().execute("INSERT INTO shop_product (name, price) VALUES ('x', -1)"),
+               IntegrityError);
+  EXPECT_EQ(count("shop_product"), 2);
+
+  Operation remove = RemoveConstraint("product", "price_gte_0");
+  auto removed = forwards(remove, after);
+  connection().execute("INSERT INTO shop_product (name, price) VALUES ('x', -1)");
+  EXPECT_EQ(count("shop_product"), 3);
+  EXPECT_EQ(removed.model("shop", "product").find_constraint("price_gte_0"), nullptr);
+}
+
+TEST_F(OperationTest, AddUniqueConstraintAndBackwards) {
+  Operation add =
+      AddConstraint("product", UniqueConstraint{.fields = {"name", "price"}, .name = "uniq_name_price"});
+  auto after = forwards(add, state_);
+  EXPECT_THROW(connection().execute("INSERT INTO shop_product (name, price) VALUES ('pen', 2)"),
+               IntegrityError);
+  backwards(add, state_, after);
+  connection().execute("INSERT INTO shop_product (name, price) VALUES ('pen', 2)");
+  EXPECT_EQ(count("shop_product"), 3);
+}
+
+TEST_F(OperationTest, RunSqlForwardsAndReverse) {
+  Operation op = RunSQL("INSERT INTO shop_product (name, price) VALUES ('gift', 0)",
+                        "DELETE FROM shop_product WHERE name = 'gift'");
+  forwards(op, state_);
+  EXPECT_EQ(count("shop_product"), 3);
+  backwards(op, state_, state_);
+  EXPECT_EQ(count("shop_product"), 2);
+}
+
+TEST_F(OperationTest, RunSqlWithoutReverseIsIrreversible) {
+  Operation op = RunSQL("UPDATE shop_product SET price = 1");
+  EXPECT_FALSE(op->reversible());
+  EXPECT_THROW(backwards(op, state_, state_), NotSupportedError);
+  Operation noop = RunSQL("UPDATE shop_product SET price = 1", std::string(RunSQL::noop));
+  EXPECT_TRUE(noop->reversible());
+  backwards(noop, state_, state_);
+}
+
+TEST_F(OperationTest, RebuildKeepsRowsPointingAtRebuiltTable) {
+  auto with_order = forwards(
+      CreateModel("Order", {Field("id", FieldType::BigAutoField).primary_key(),
+                            Field("product", FieldType::ForeignKey, "shop.Product").on_delete(CASCADE)}),
+      state_);
+  connection().execute("INSERT INTO shop_order (product_id) VALUES (1), (2)");
+  // Rebuilding the referenced table drops it; with enforcement on, the DROP would cascade or fail.
+  connection().execute_script("PRAGMA foreign_keys = OFF");
+  forwards(AddField("product", Field("stock", FieldType::IntegerField).default_(0)), with_order);
+  connection().execute_script("PRAGMA foreign_keys = ON");
+  EXPECT_EQ(count("shop_order"), 2);
+  EXPECT_TRUE(connection().query("PRAGMA foreign_key_check").empty());
+  EXPECT_THROW(
+      {
+        transaction::atomic tx;
+        connection().execute("INSERT INTO shop_order (product_id) VALUES (99)");
+      },
+      IntegrityError);
+}
+
+TEST_F(OperationTest, DescriptionsAndNameFragmentsAreDjangos) {
+  EXPECT_EQ(Operation(product_model())->describe(), "Create model Product");
+  EXPECT_EQ(Operation(AddField("product", Field("stock", FieldType::IntegerField)))->describe(),
+            "Add field stock to product");
+  EXPECT_EQ(Operation(RemoveField("Product", "price"))->describe(), "Remove field price from product");
+  EXPECT_EQ(Operation(AlterField("product", Field("name", FieldType::TextField)))->name_fragment(),
+            "alter_product_name");
+  EXPECT_EQ(Operation(DeleteModel("Product"))->name_fragment(), "delete_product");
+}
+
+TEST_F(OperationTest, SqlmigrateCollectsWithoutRunning) {
+  SchemaEditor editor("default", /*collect_only=*/true);
+  ProjectState next = state_;
+  Operation op = AddField("product", Field("stock", FieldType::IntegerField).default_(7));
+  op->state_forwards("shop", next);
+  op->database_forwards("shop", editor, state_, next);
+  ASSERT_EQ(editor.collected_sql().size(), 4u);
+  EXPECT_EQ(editor.collected_sql()[0].rfind("CREATE TABLE \"new__shop_product\"", 0), 0u);
+  EXPECT_NE(editor.collected_sql()[1].find("SELECT \"id\", \"name\", \"price\", 7 FROM \"shop_product\""),
+            std::string::npos);
+  EXPECT_EQ(editor.collected_sql()[3], "ALTER TABLE \"new__shop_product\" RENAME TO \"shop_product\"");
+  EXPECT_EQ(columns("shop_product"), (std::set<std::string>{"id", "name", "price"}));
+}
+
+TEST(SchemaEditorLiteral, QuotesAndEscapes) {
+  EXPECT_EQ(SchemaEditor::literal(Value("it's")), "'it''s'");
+  EXPECT_EQ(SchemaEditor::literal(Value(42)), "42");
+  EXPECT_EQ(SchemaEditor::literal(Value()), "NULL");
+  EXPECT_EQ(SchemaEditor::literal(Value(Blob{0x00, 0xff})), "X'00ff'");
+}
+
+}  // namespace
+}  // namespace duet::db::migrations::testing
