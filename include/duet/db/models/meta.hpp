@@ -111,6 +111,17 @@ struct Index {
   std::string name;
 };
 
+/// Type-erased operations on a model's instances, for code that must create them without knowing the type
+/// (prefetch_related). Set by Model<T>; null in metas that describe no C++ type.
+struct ModelOps {
+  std::shared_ptr<void> (*new_list)() = nullptr;              // a std::vector<T>
+  void* (*push_copy)(void* list, const void* obj) = nullptr;  // appends a copy; its address
+  void* (*emplace)(void* list) = nullptr;                     // appends a fresh instance; its address
+  std::size_t (*size)(const void* list) = nullptr;
+  void* (*at)(void* list, std::size_t i) = nullptr;
+  void (*assign)(void* dst, const void* src) = nullptr;  // copy-assigns one instance to another
+};
+
 class ModelMeta {
  public:
   std::string object_name;  // "Book"
@@ -128,6 +139,7 @@ class ModelMeta {
   std::string verbose_name;
   /// Where the instance's ModelState lives (select_related fills related instances' too).
   std::size_t state_offset = 0;
+  ModelOps ops;
 
   const FieldInfo& pk() const { return fields[pk_index]; }
   /// By name or attname ("author" or "author_id"); null if none.

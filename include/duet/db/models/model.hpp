@@ -243,6 +243,14 @@ const ModelMeta& Model<T>::_meta() {
     const T& proto = T::_proto();
     m->state_offset = static_cast<std::size_t>(reinterpret_cast<const char*>(&proto._state) -
                                                reinterpret_cast<const char*>(&proto));
+    m->ops.new_list = []() -> std::shared_ptr<void> { return std::make_shared<std::vector<T>>(); };
+    m->ops.push_copy = [](void* list, const void* obj) -> void* {
+      return &static_cast<std::vector<T>*>(list)->emplace_back(*static_cast<const T*>(obj));
+    };
+    m->ops.emplace = [](void* list) -> void* { return &static_cast<std::vector<T>*>(list)->emplace_back(); };
+    m->ops.size = [](const void* list) { return static_cast<const std::vector<T>*>(list)->size(); };
+    m->ops.at = [](void* list, std::size_t i) -> void* { return &(*static_cast<std::vector<T>*>(list))[i]; };
+    m->ops.assign = [](void* dst, const void* src) { *static_cast<T*>(dst) = *static_cast<const T*>(src); };
     detail::finish_meta(*m);
     return m.release();
   }();

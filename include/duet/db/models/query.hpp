@@ -69,6 +69,7 @@ class Query {
   std::int64_t low_mark = 0;
   std::optional<std::int64_t> high_mark;
   std::vector<std::string> select_related;
+  std::vector<std::string> prefetch_related;
   std::vector<NamedExpr> annotations;
 
   /// Adds a condition (negated for exclude), checking every name in it now: a bad field name throws
@@ -76,6 +77,8 @@ class Query {
   void add_q(const Q& q, bool negate);
   void add_ordering(std::vector<OrderBy> order);
   void add_select_related(std::vector<std::string> paths);
+  /// Checks every step of each path now (FieldError naming the choices); empty clears, as Django's None.
+  void add_prefetch_related(std::vector<std::string> paths);
   void add_annotations(std::vector<NamedExpr> exprs);
   /// Python slice semantics over the current window: [start, stop). Negative indices are refused as Django
   /// does.
@@ -117,6 +120,11 @@ void run_select(const Query& q, const std::function<void(const Row&, const Selec
 /// Fills the object at `obj` (a model of `meta`) and its select_related objects from a row.
 void hydrate(const ModelMeta& meta, void* obj, ModelState& state, const Row& row, const SelectPlan& plan,
              const std::string& alias);
+
+/// prefetch_related(): one query per relation (per 500 instances) for `objs`, instances of `meta`, whose
+/// results are stored in each instance's ModelState (and the caches of forward keys).
+void prefetch_related_objects(const ModelMeta& meta, const std::vector<void*>& objs,
+                              const std::vector<std::string>& lookups, const std::string& alias);
 
 /// A cursor over the select, for iterator()/aiterator(); use it on the thread that opened it.
 std::unique_ptr<Cursor> open_cursor(const Query& q, SelectPlan& plan);

@@ -80,6 +80,17 @@ class QuerySet {
   requires(sizeof...(S) > 0 && (std::convertible_to<S, std::string> && ...)) QuerySet
       select_related(S&&... paths)
   const { return select_related(std::vector<std::string>{std::string(std::forward<S>(paths))...}); }
+  /// Loads relations of the results in one extra query each (Django's prefetch_related): reverse keys
+  /// ("books", or "book_set" without related_name), many-to-many either way ("tags", "posts"), forward keys,
+  /// and paths of them ("tags__posts"). The managers (`post.tags()`, `related_set`) then answer from memory.
+  /// An empty list clears them (Django's prefetch_related(None)).
+  QuerySet prefetch_related(std::vector<std::string> paths) const {
+    return change([&](Query& n) { n.add_prefetch_related(std::move(paths)); });
+  }
+  template <class... S>
+  requires(sizeof...(S) > 0 && (std::convertible_to<S, std::string> && ...)) QuerySet
+      prefetch_related(S&&... paths)
+  const { return prefetch_related(std::vector<std::string>{std::string(std::forward<S>(paths))...}); }
   QuerySet annotate(std::vector<NamedExpr> exprs) const {
     return change([&](Query& n) { n.add_annotations(std::move(exprs)); });
   }
@@ -90,8 +101,9 @@ class QuerySet {
 
   // ---- Terminal operations, sync (they throw SynchronousOnlyOperation on an event loop). ----
   std::vector<T> list() const {
-    ensure_sync_context("QuerySet::list()", "alist()");
+    // Rows already in memory (prefetch_related) may be read anywhere, also on the event loop.
     if (cache_) return *cache_;
+    ensure_sync_context("QuerySet::list()", "alist()");
     return fetch();
   }
   /// Range-for evaluates the QuerySet once and iterates the result.
@@ -142,8 +154,8 @@ class QuerySet {
     return do_bulk_update(objs, fields, batch_size);
   }
   std::int64_t count() const {
-    ensure_sync_context("QuerySet::count()", "acount()");
     if (cache_) return static_cast<std::int64_t>(cache_->size());
+    ensure_sync_context("QuerySet::count()", "acount()");
     return detail::run_count(*q_);
   }
   bool exists() const {
@@ -333,6 +345,13 @@ class QuerySet {
       T& obj = out.emplace_back();
       detail::hydrate(model(), &obj, obj._state, row, plan, q_->alias);
     });
+    if (!q_->prefetch_related.empty() && !out.empty()) {
+      std::vector<void*> ptrs;
+      ptrs.reserve(out.size());
+      for (auto& o : out)
+        ptrs.push_back(&o);
+      detail::prefetch_related_objects(model(), ptrs, q_->prefetch_related, q_->alias);
+    }
     return out;
   }
 
