@@ -1,0 +1,228 @@
+// Pool against the throw-away cluster: shared queries, transactions pinned to their task, exhaustion,
+// recovery after a killed backend and after a server restart.
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cstdlib>
+#include <set>
+
+#include "db/postgresql/pg_test.hpp"
+#include "duet/db/backends/postgresql/pool.hpp"
+#include "duet/runtime/gather.hpp"
+
+namespace pg = duet::db::postgresql;
+namespace db = duet::db;
+using duet::Task;
+using pg::testing::config;
+using pg::testing::run;
+
+namespace {
+
+pg::PoolOptions options(std::size_t max_size = 4) {
+  pg::PoolOptions o;
+  o.config = config();
+  o.max_size = max_size;
+  o.acquire_timeout = std::chrono::milliseconds(3000);
+  return o;
+}
+
+Task<void> reset_table(pg::Pool& pool) {
+  co_await pool.execute("DROP TABLE IF EXISTS duet_pool_items");
+  co_await pool.execute("CREATE TABLE duet_pool_items (id serial PRIMARY KEY, name text NOT NULL UNIQUE)");
+}
+
+Task<std::int64_t> count_items(pg::Pool& pool) {
+  auto r = co_await pool.query("SELECT count(*) FROM duet_pool_items");
+  co_return r.rows.at(0).at(0).as_int();
+}
+
+Task<int> insert_in(pg::Transaction& tx, std::string name) {
+  std::vector<db::Value> p{name};
+  co_await tx.execute("INSERT INTO duet_pool_items (name) VALUES ($1)", p);
+  auto pid = co_await tx.query("SELECT pg_backend_pid()");
+  co_return static_cast<int>(pid.rows.at(0).at(0).as_int());
+}
+
+Task<void> sleep_ms(int ms) {
+  boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(ms));
+  co_await t.async_wait(boost::asio::use_awaitable);
+}
+
+}  // namespace
+
+TEST(PgPool, SharedQueriesFromManyCoroutines) {
+  run([]() -> Task<void> {
+    pg::Pool pool(options(2));
+    co_await pool.warm_up();
+    std::vector<Task<pg::Result>> tasks;
+    for (int i = 0; i < 50; ++i) {
+      std::vector<db::Value> p{i};
+      tasks.push_back(pool.query("SELECT $1::int", p));
+    }
+    auto results = co_await duet::gather(std::move(tasks));
+    for (int i = 0; i < 50; ++i)
+      EXPECT_EQ(results[i].rows[0][0].as_int(), i);
+    EXPECT_LE(pool.stats().open, 2u);
+    EXPECT_EQ(pool.stats().leased, 0u);
+  });
+}
+
+TEST(PgPool, TransactionPinsOneConnectionAndRollsBack) {
+  run([]() -> Task<void> {
+    pg::Pool pool(options(4));
+    co_await reset_table(pool);
+    std::set<int> pids;
+    bool failed = false;
+    try {
+      co_await pool.atransaction([&pids](pg::Transaction& tx) -> Task<void> {
+        std::vector<Task<int>> inserts;
+        for (int i = 0; i < 10; ++i)
+          inserts.push_back(insert_in(tx, "item" + std::to_string(i)));
+        auto got = co_await duet::gather(std::move(inserts));
+        pids.insert(got.begin(), got.end());
+        // Inside the transaction the rows are visible...
+        auto n = co_await tx.query("SELECT count(*) FROM duet_pool_items");
+        EXPECT_EQ(n.rows[0][0].as_int(), 10);
+        // ... and a duplicate fails the whole transaction.
+        co_await insert_in(tx, "item3");
+      });
+    } catch (const db::IntegrityError& e) {
+      failed = true;
+      EXPECT_EQ(e.sqlstate(), "23505");
+    }
+    EXPECT_TRUE(failed);
+    EXPECT_EQ(pids.size(), 1u);                // every query of the gather ran on the one pinned connection
+    EXPECT_EQ(co_await count_items(pool), 0);  // nothing of it was committed
+    EXPECT_EQ(pool.stats().leased, 0u);
+  });
+}
+
+TEST(PgPool, TransactionCommitsAndSiblingsOutsideItAreUnaffected) {
+  run([]() -> Task<void> {
+    pg::Pool pool(options(4));
+    co_await reset_table(pool);
+    co_await pool.atransaction([&pool](pg::Transaction& tx) -> Task<void> {
+      co_await insert_in(tx, "inside");
+      // A query outside the transaction does not see the uncommitted row (it is on another connection).
+      EXPECT_EQ(co_await count_items(pool), 0);
+    });
+    EXPECT_EQ(co_await count_items(pool), 1);
+  });
+}
+
+TEST(PgPool, TransactionDroppedWithoutCommitRollsBack) {
+  run([]() -> Task<void> {
+    pg::Pool pool(options(1));
+    co_await reset_table(pool);
+    {
+      auto tx = co_await pool.begin();
+      co_await insert_in(tx, "forgotten");
+    }
+    // Same (only) connection: the ROLLBACK queued by the destructor ran before this.
+    EXPECT_EQ(co_await count_items(pool), 0);
+    auto tx = co_await pool.begin();
+    co_await tx.commit();
+    EXPECT_THROW(co_await tx.commit(), db::TransactionManagementError);
+  });
+}
+
+TEST(PgPool, ExhaustionTimesOutWithPoolTimeout) {
+  run([]() -> Task<void> {
+    auto o = options(1);
+    o.acquire_timeout = std::chrono::milliseconds(200);
+    pg::Pool pool(o);
+    auto lease = co_await pool.acquire();
+    EXPECT_EQ(pool.stats().leased, 1u);
+    bool timed_out = false;
+    try {
+      co_await pool.acquire();
+    } catch (const pg::PoolTimeout& e) {
+      timed_out = true;
+      EXPECT_NE(std::string(e.what()).find("max_size = 1"), std::string::npos) << e.what();
+    }
+    EXPECT_TRUE(timed_out);
+    // Shared queries wait too, and are catchable as the ORM's OperationalError.
+    EXPECT_THROW(co_await pool.query("SELECT 1"), db::OperationalError);
+    lease.release();
+    auto again = co_await pool.acquire();
+    auto r = co_await again->query("SELECT 1");
+    EXPECT_EQ(r.rows[0][0].as_int(), 1);
+  });
+}
+
+TEST(PgPool, AWaiterGetsTheConnectionWhenItIsGivenBack) {
+  run([]() -> Task<void> {
+    pg::Pool pool(options(1));
+    auto lease = co_await pool.acquire();
+    int pid = lease->backend_pid();
+    auto waiter = [&pool]() -> Task<int> {
+      auto l = co_await pool.acquire();
+      co_return l->backend_pid();
+    };
+    auto releaser = [&lease]() -> Task<int> {
+      co_await sleep_ms(50);
+      lease.release();
+      co_return 0;
+    };
+    auto [got, ignored] = co_await duet::gather(waiter(), releaser());
+    EXPECT_EQ(got, pid);
+  });
+}
+
+TEST(PgPool, RecoversAfterBackendIsKilled) {
+  run([]() -> Task<void> {
+    pg::Pool pool(options(1));
+    auto pid_row = co_await pool.query("SELECT pg_backend_pid()");
+    auto pid = pid_row.rows[0][0].as_int();
+    auto killer = co_await pg::AsyncConnection::connect(config());
+    std::vector<db::Value> p{pid};
+    co_await killer.query("SELECT pg_terminate_backend($1)", p);
+    int operational_errors = 0;
+    std::int64_t new_pid = 0;
+    for (int i = 0; i < 50 && !new_pid; ++i) {
+      try {
+        auto r = co_await pool.query("SELECT pg_backend_pid()");
+        new_pid = r.rows[0][0].as_int();
+      } catch (const db::OperationalError&) {
+        ++operational_errors;
+      }
+      if (!new_pid) co_await sleep_ms(20);
+    }
+    EXPECT_NE(new_pid, 0);
+    EXPECT_NE(new_pid, pid);
+    EXPECT_LE(operational_errors, 1);
+    EXPECT_EQ(pool.stats().opened_total, 2u);
+  });
+}
+
+TEST(PgPool, RecoversAfterServerRestart) {
+  const char* script = DUET_PG_CLUSTER_SCRIPT;
+  pg::Pool* pool_ptr = nullptr;
+  auto o = options(2);
+  o.acquire_timeout = std::chrono::milliseconds(20000);
+  o.reconnect_backoff_max = std::chrono::milliseconds(200);
+  pg::Pool pool(o);  // created here, used only on the test loop
+  pool_ptr = &pool;
+  run([pool_ptr]() -> Task<void> {
+    auto r = co_await pool_ptr->query("SELECT 1");
+    EXPECT_EQ(r.rows[0][0].as_int(), 1);
+  });
+  std::string cmd = std::string(script) + " restart " + pg::testing::cluster_dir() + " >/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  run([pool_ptr]() -> Task<void> {
+    int operational_errors = 0;
+    bool ok = false;
+    for (int i = 0; i < 100 && !ok; ++i) {
+      try {
+        auto r = co_await pool_ptr->query("SELECT 2");
+        ok = r.rows[0][0].as_int() == 2;
+      } catch (const db::OperationalError&) {
+        ++operational_errors;
+      }
+      if (!ok) co_await sleep_ms(50);
+    }
+    EXPECT_TRUE(ok);
+    EXPECT_GE(pool_ptr->stats().opened_total, 2u);
+    pool_ptr->close();
+  });
+}
