@@ -204,8 +204,21 @@ HttpResponse BaseHandler::resolve_and_call(HttpRequest& request) {
       throw;
     }
   }();
+  // Django's rule: only a response with a deferred render (TemplateResponse) goes through
+  // process_template_response, and is rendered after it; an error while rendering goes to process_exception.
+  if (!response.deferred() || response.is_rendered()) return response;
   for (const auto& hook : hooks_->template_response) {
     response = hook.middleware->process_template_response(request, std::move(response));
+  }
+  try {
+    response.render();
+  } catch (...) {
+    auto error = std::current_exception();
+    if (is_cancellation(error)) throw;
+    for (const auto& hook : hooks_->exception) {
+      if (auto handled = hook.middleware->process_exception(request, error)) return std::move(*handled);
+    }
+    throw;
   }
   return response;
 }
@@ -251,6 +264,7 @@ Task<HttpResponse> BaseHandler::aresolve_and_call(HttpRequest& request) {
     }
     if (!response) std::rethrow_exception(error);
   }
+  if (!response->deferred() || response->is_rendered()) co_return std::move(*response);
   for (const auto& hook : hooks_->template_response) {
     if (hook.async_capable) {
       response = hook.middleware->process_template_response(request, std::move(*response));
@@ -259,6 +273,30 @@ Task<HttpResponse> BaseHandler::aresolve_and_call(HttpRequest& request) {
       response = co_await sync_to_async(
           [&] { return hook.middleware->process_template_response(request, std::move(*response)); });
     }
+  }
+  // Rendered on the sync strand, as Django does: a template may read files (first load) or evaluate
+  // QuerySets and lazy foreign keys in its context, which must not run on the event loop.
+  std::exception_ptr render_error;
+  try {
+    adapter_hops.fetch_add(1, std::memory_order_relaxed);
+    co_await sync_to_async([&] { response->render(); });
+  } catch (...) {
+    render_error = std::current_exception();
+  }
+  if (render_error) {
+    if (is_cancellation(render_error)) std::rethrow_exception(render_error);
+    std::optional<HttpResponse> handled;
+    for (const auto& hook : hooks_->exception) {
+      if (hook.async_capable) {
+        handled = hook.middleware->process_exception(request, render_error);
+      } else {
+        adapter_hops.fetch_add(1, std::memory_order_relaxed);
+        handled =
+            co_await sync_to_async([&] { return hook.middleware->process_exception(request, render_error); });
+      }
+      if (handled) co_return std::move(*handled);
+    }
+    std::rethrow_exception(render_error);
   }
   co_return std::move(*response);
 }

@@ -175,12 +175,27 @@ std::vector<std::pair<std::string, std::string>> HttpResponse::serialize_headers
 
 const std::string& HttpResponse::content() const {
   if (stream_) throw std::logic_error("This StreamingHttpResponse instance has no `content` attribute.");
+  if (!rendered_) throw std::logic_error("The response content must be rendered before it can be accessed.");
   return content_;
 }
 
 void HttpResponse::set_content(std::string content) {
   if (stream_) throw std::logic_error("This StreamingHttpResponse instance has no `content` attribute.");
   content_ = std::move(content);
+  rendered_ = true;
+}
+
+void HttpResponse::set_deferred(std::shared_ptr<DeferredRender> renderer) {
+  deferred_ = std::move(renderer);
+  rendered_ = deferred_ == nullptr;
+}
+
+HttpResponse& HttpResponse::render() {
+  if (rendered_ || !deferred_) return *this;
+  auto renderer = deferred_;  // the renderer may replace deferred_ on this response
+  renderer->render(*this);
+  rendered_ = true;
+  return *this;
 }
 
 void HttpResponse::write(std::string_view data) {
@@ -206,6 +221,8 @@ void HttpResponse::set_streaming(AsyncChunkGenerator generator) {
 
 std::optional<std::string> HttpResponse::next_chunk() {
   if (!stream_) {
+    if (!rendered_)
+      throw std::logic_error("The response content must be rendered before it can be iterated over.");
     if (content_yielded_ || content_.empty()) return std::nullopt;
     content_yielded_ = true;
     return content_;

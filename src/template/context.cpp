@@ -70,6 +70,13 @@ const Value* Context::find(std::string_view key) const {
   return nullptr;
 }
 
+void Context::insert_below(const Dict& values) {
+  if (values.empty()) return;
+  entries_.insert(entries_.begin(), values.begin(), values.end());
+  for (std::size_t i = 1; i < marks_.size(); ++i)
+    marks_[i] += values.size();
+}
+
 void Context::pop() {
   if (marks_.size() <= 1) return;  // the base scope stays (Django raises ContextPopException)
   entries_.resize(marks_.back());

@@ -2,6 +2,8 @@
 // filter, now, load, url, csrf_token, and {% load %}-ed simple tags.
 #include "date_format.hpp"
 #include "nodes.hpp"
+
+#include "duet/urls/resolvers.hpp"
 #include "text.hpp"
 
 #include <algorithm>
@@ -295,7 +297,13 @@ class UrlNode final : public Node {
     std::string name = view.resolve(context).str();
     if (!reverser)
       throw RenderError("{% url %} needs EngineOptions::url_reverser (the urls layer's reverse())");
-    std::optional<std::string> url = reverser(name, a, k);
+    std::optional<std::string> url;
+    try {
+      url = reverser(name, a, k);
+    } catch (const urls::NoReverseMatch&) {
+      // Django: {% url ... as var %} swallows NoReverseMatch; without `as` it propagates.
+      if (asvar.empty()) throw;
+    }
     if (!url && asvar.empty())
       throw RenderError("Reverse for '" + name + "' not found. '" + name +
                         "' is not a valid view function or pattern name.");

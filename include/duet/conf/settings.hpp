@@ -31,12 +31,31 @@ struct DatabaseSettings {
   std::map<std::string, std::string> OPTIONS;
 };
 
-/// One entry of TEMPLATES (placeholder until the template layer defines its full options).
+/// OPTIONS of a TEMPLATES entry (Django's DjangoTemplates options). Libraries, builtins and context
+/// processors are names registered from C++ (duet::templates::register_library /
+/// register_context_processor), as Django names modules.
+struct TemplateOptions {
+  /// Unset: DEBUG. A debug engine does not keep compiled templates (edits show up without a restart), as
+  /// Django 3.2 leaves out its cached loader.
+  std::optional<bool> debug;
+  std::string string_if_invalid;
+  bool autoescape = true;
+  /// {% load <key> %} finds the library registered as <value>.
+  std::map<std::string, std::string> libraries;
+  /// Registered libraries available without {% load %}.
+  std::vector<std::string> builtins;
+  /// Registered context processors (e.g. "django.template.context_processors.request"); they run when a
+  /// template is rendered with a request.
+  std::vector<std::string> context_processors;
+};
+
+/// One entry of TEMPLATES.
 struct TemplateSettings {
-  std::string BACKEND = "duet";
+  std::string BACKEND = "django.template.backends.django.DjangoTemplates";
+  std::string NAME;  // defaults to the BACKEND's last dotted part but one ("django")
   std::vector<std::string> DIRS;
-  bool APP_DIRS = false;
-  std::map<std::string, std::string> OPTIONS;
+  bool APP_DIRS = false;  // duet has no INSTALLED_APPS: true is refused (ImproperlyConfigured)
+  TemplateOptions OPTIONS;
 };
 
 /// Every field is named as in Django and defaults to Django's default. A limit of std::nullopt disables it,

@@ -20,6 +20,17 @@ using ChunkGenerator = std::function<std::optional<std::string>()>;
 /// An async chunk generator: each call returns a task producing the next chunk, std::nullopt at the end.
 using AsyncChunkGenerator = std::function<Task<std::optional<std::string>>()>;
 
+class HttpResponse;
+
+/// Content produced later, after the middleware's process_template_response hooks (the template layer's
+/// TemplateResponse). The handler renders a response that has one before returning it.
+class DeferredRender {
+ public:
+  virtual ~DeferredRender() = default;
+  /// Sets the response's content (called once, by HttpResponse::render()).
+  virtual void render(HttpResponse& response) = 0;
+};
+
 /// The standard reason phrase for `status` ("Unknown Status Code" if none).
 std::string_view reason_phrase_for(int status) noexcept;
 
@@ -52,7 +63,18 @@ class HttpResponse {
   /// Headers to send, Set-Cookie lines included, in order.
   std::vector<std::pair<std::string, std::string>> serialize_headers() const;
 
-  // ---- buffered content (not for streaming responses: those throw std::logic_error) ----
+  // ---- deferred rendering (TemplateResponse) ----
+  /// The renderer of a deferred response, kept after rendering (it holds the template name and context);
+  /// null for an ordinary response. Copies of a response share it.
+  const std::shared_ptr<DeferredRender>& deferred() const noexcept { return deferred_; }
+  /// Makes the response deferred: is_rendered() is false until render() or set_content().
+  void set_deferred(std::shared_ptr<DeferredRender> renderer);
+  bool is_rendered() const noexcept { return rendered_; }
+  /// Renders a deferred response; a no-op when already rendered (Django's SimpleTemplateResponse.render()).
+  HttpResponse& render();
+
+  // ---- buffered content (not for streaming responses: those throw std::logic_error; nor for a deferred
+  // response before render(): Django's ContentNotRenderedError) ----
   const std::string& content() const;
   void set_content(std::string content);
   void write(std::string_view data);
@@ -82,6 +104,8 @@ class HttpResponse {
   bool content_yielded_ = false;
   std::vector<ResponseCookie> cookies_;
   std::shared_ptr<Stream> stream_;
+  std::shared_ptr<DeferredRender> deferred_;
+  bool rendered_ = true;
 };
 
 /// 302 to `redirect_to`; throws DisallowedRedirect for a scheme other than http, https, ftp.

@@ -27,6 +27,9 @@ class Context {
   void set(std::string_view key, Value value);
   // Sets `key` in the innermost scope that already has it, else the innermost (Django's set_upward).
   void set_upward(std::string_view key, Value value);
+  // Adds values beneath every scope, so that the context's own values win (Django's RequestContext puts
+  // the context processors' values there).
+  void insert_below(const Dict& values);
   // Adds every key of a JSON object to the innermost scope.
   void update(boost::json::value values);
   // The innermost value of `key`, or nullptr. True, False and None are always defined.
