@@ -30,6 +30,9 @@ struct Pending {
   /// The statement name it prepared, dropped from the cache if the preparation failed.
   std::string prepared;
   std::string sql;
+  /// Results seen so far: when it prepares, the first one is the preparation's.
+  int results = 0;
+  bool prepare_failed = false;
 };
 
 class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnection::Impl> {
@@ -52,6 +55,7 @@ class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnectio
   std::deque<Pending> pending_;
   std::unordered_map<std::string, std::string> statements_;
   std::uint64_t queries_ = 0;
+  std::uint64_t statement_counter_ = 0;
 
  private:
   void flush();
@@ -165,7 +169,7 @@ void AsyncConnection::Impl::submit(std::string_view sql, const std::vector<Value
   if (cached == statements_.end() && statements_.size() < config_.statement_cache_size) {
     // Prepared once, then executed by name: the server parses and plans it once per connection. The
     // preparation is pipelined ahead of its first execution, so later queries may use the name at once.
-    std::string name = fmt::format("duet_{}", statements_.size() + 1);
+    std::string name = fmt::format("duet_{}", ++statement_counter_);
     ok = PQsendPrepare(conn_, name.c_str(), key.c_str(), 0, nullptr);
     cached = statements_.emplace(key, name).first;
     p.prepared = name;
@@ -264,9 +268,10 @@ void AsyncConnection::Impl::drain() {
       case PGRES_PIPELINE_SYNC: {
         Pending done = std::move(p);
         pending_.pop_front();
-        if (done.error && !done.prepared.empty()) statements_.erase(done.sql);
+        if (done.prepare_failed) statements_.erase(done.sql);
         complete(executor_, std::move(done.handler), done.error, std::move(done.result));
-        break;
+        PQclear(r);
+        continue;  // `p` is gone
       }
       case PGRES_TUPLES_OK:
       case PGRES_COMMAND_OK:
@@ -292,8 +297,10 @@ void AsyncConnection::Impl::drain() {
         break;
       default:
         if (!p.error) p.error = detail::make_error(r, p.sql);
+        if (!p.prepared.empty() && p.results == 0) p.prepare_failed = true;
         break;
     }
+    ++p.results;
     PQclear(r);
   }
   if (!conn_) return;
