@@ -67,6 +67,64 @@ std::string capitalized_label(const FieldInfo& f) {
   return label;
 }
 
+// Django's DecimalValidator over decimal text ("-12.50", "1e3"): the message of the first rule broken,
+// or empty. Digits are counted as Python's Decimal.as_tuple() does (leading zeros do not count).
+std::string decimal_error(std::string_view text, int max_digits, int decimal_places) {
+  std::string_view s = text;
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) s.remove_prefix(1);
+  std::string coefficient;
+  int exponent = 0;
+  bool dot = false, any = false;
+  std::size_t i = 0;
+  for (; i < s.size(); ++i) {
+    char c = s[i];
+    if (c >= '0' && c <= '9') {
+      coefficient += c;
+      any = true;
+      if (dot) --exponent;
+    } else if (c == '.' && !dot) {
+      dot = true;
+    } else {
+      break;
+    }
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E') && any) {
+    std::string_view e = s.substr(i + 1);
+    bool neg = !e.empty() && e[0] == '-';
+    if (!e.empty() && (e[0] == '-' || e[0] == '+')) e.remove_prefix(1);
+    if (e.empty() || e.size() > 9) return fmt::format("\u201c{}\u201d value must be a decimal number.", text);
+    int n = 0;
+    for (char c : e) {
+      if (c < '0' || c > '9') return fmt::format("\u201c{}\u201d value must be a decimal number.", text);
+      n = n * 10 + (c - '0');
+    }
+    exponent += neg ? -n : n;
+    i = s.size();
+  }
+  if (!any || i != s.size()) return fmt::format("\u201c{}\u201d value must be a decimal number.", text);
+  auto first = coefficient.find_first_not_of('0');
+  std::size_t ndigits = first == std::string::npos ? 1 : coefficient.size() - first;
+  long digits, decimals;
+  if (exponent >= 0) {
+    digits = static_cast<long>(ndigits) + exponent;
+    decimals = 0;
+  } else if (static_cast<std::size_t>(-exponent) > ndigits) {
+    digits = decimals = -exponent;
+  } else {
+    digits = static_cast<long>(ndigits);
+    decimals = -exponent;
+  }
+  if (max_digits > 0 && digits > max_digits)
+    return fmt::format("Ensure that there are no more than {} digits in total.", max_digits);
+  if (decimals > decimal_places)
+    return fmt::format("Ensure that there are no more than {} decimal places.", decimal_places);
+  if (max_digits > 0 && digits - decimals > max_digits - decimal_places) {
+    return fmt::format("Ensure that there are no more than {} digits before the decimal point.",
+                       max_digits - decimal_places);
+  }
+  return {};
+}
+
 }  // namespace
 
 Value pk_of(const ModelMeta& meta, const void* obj) {
@@ -225,6 +283,10 @@ void full_clean_object(const ModelMeta& meta, const void* obj, std::string_view 
         errors.emplace_back(f.name, fmt::format("Ensure this value has at most {} characters (it has {}).",
                                                 *f.max_length, chars));
       }
+    }
+    if (f.type == FieldType::DecimalField) {
+      auto error = decimal_error(v.is_string() ? v.as_string() : v.repr(), f.max_digits, f.decimal_places);
+      if (!error.empty()) errors.emplace_back(f.name, std::move(error));
     }
     if (!f.choices.empty()) {
       bool ok = false;

@@ -100,11 +100,13 @@ auto aatomic_impl(AatomicCall<MakeTask>* raw) -> std::invoke_result_t<MakeTask&>
 /// The transaction lives on the connection of this flow's sync strand — the one thread every ORM a-call of
 /// the flow runs on — so each query awaited inside `make()` is part of it. Commit when the task returns,
 /// rollback when it throws (the exception is rethrown unchanged).
+/// The alias is a string_view: an owning std::string default argument would be a temporary of the caller's
+/// co_await expression, which g++ 12 relocates bitwise and frees twice (GCC bug 99576).
 template <class MakeTask>
-auto aatomic(MakeTask make, std::string alias = std::string(DEFAULT_DB_ALIAS), bool savepoint = true)
+auto aatomic(MakeTask make, std::string_view alias = DEFAULT_DB_ALIAS, bool savepoint = true)
     -> std::invoke_result_t<MakeTask&> {
   return detail::aatomic_impl(
-      new detail::AatomicCall<MakeTask>{std::move(make), std::move(alias), savepoint});
+      new detail::AatomicCall<MakeTask>{std::move(make), std::string(alias), savepoint});
 }
 
 /// Runs `fn` after the current transaction of `alias` commits (immediately when none is open); dropped if it

@@ -156,7 +156,13 @@ class Model {
     detail::save_object(_meta(), self(), _state, alias_for(options.using_), options.force_insert,
                         options.update_fields);
   }
-  Task<void> asave(SaveOptions options = {}) {
+  /// Without options: no SaveOptions temporary (it owns strings) in the caller's co_await expression, which
+  /// g++ 12 would relocate bitwise (GCC bug 99576). With options, name them first.
+  Task<void> asave() {
+    return detail::on_strand(
+        [this] { detail::save_object(_meta(), self(), _state, alias_for({}), false, {}); });
+  }
+  Task<void> asave(SaveOptions options) {
     return detail::on_strand([this, options] {
       detail::save_object(_meta(), self(), _state, alias_for(options.using_), options.force_insert,
                           options.update_fields);
