@@ -24,6 +24,7 @@
 #include "server_core.hpp"
 #include "tls.hpp"
 #include "waiter.hpp"
+#include "websocket_session.hpp"
 
 namespace duet::server::detail {
 
@@ -77,7 +78,11 @@ class Connection final : public ConnectionBase {
 
   void on_timeout() override { close_socket(); }
   void on_shutdown() override {
-    if (idle_) close_socket();
+    if (ws_) {
+      ws_->on_shutdown();
+    } else if (idle_) {
+      close_socket();
+    }
   }
   void force_close() override { close_socket(); }
 
@@ -99,7 +104,7 @@ class Connection final : public ConnectionBase {
   // ---- the reader ----
 
   void start_read() {
-    if (reading_ || eof_ || closed_) return;
+    if (reading_ || eof_ || closed_ || upgrading_) return;
     if (begin_ == end_) {
       begin_ = end_ = 0;
     } else if (begin_ > 0) {
@@ -122,6 +127,13 @@ class Connection final : public ConnectionBase {
 
   void on_read(boost::system::error_code ec, std::size_t n) {
     reading_ = false;
+    if (upgrading_) {
+      // The read was cancelled to hand the socket to the WebSocket: not an end of the connection.
+      if (!ec) end_ += n;
+      if (ec && ec != boost::asio::error::operation_aborted) eof_ = true;
+      conn_waiter_.notify();
+      return;
+    }
     if (ec) {
       eof_ = true;
       if (app_running_ && response_ != Response::done && !disconnected_) {
@@ -218,6 +230,10 @@ class Connection final : public ConnectionBase {
         co_return;
       }
       deadline = Clock::time_point::max();
+      if (parser_->upgrade() && is_websocket_upgrade(scope_)) {
+        co_await serve_websocket();
+        co_return;
+      }
       begin_request();
 
       // The application, in its own flow.
@@ -256,6 +272,31 @@ class Connection final : public ConnectionBase {
       if (out_.size() < max_batched_output && has_complete_head()) continue;
       co_await flush();
     }
+  }
+
+  /// Hands the connection to a WebSocketSession: the reader stops (Beast reads from now on) and the
+  /// request is checked before the application hears websocket.connect.
+  Task<void> serve_websocket() {
+    upgrading_ = true;
+    if (reading_) {
+      boost::system::error_code ignored;
+      socket_.lowest_layer().cancel(ignored);
+    }
+    while (reading_)
+      co_await wait(conn_waiter_);
+    if (eof_ || closed_) co_return;
+    // A client must wait for the 101 before sending frames (RFC 6455 §4.1), so bytes here are an error.
+    int status = available() ? 400 : check_websocket_request(scope_);
+    if (status) {
+      upgrading_ = false;
+      co_await respond_error(status);
+      co_return;
+    }
+    make_websocket_scope(scope_, tls);
+    ws_ = std::make_unique<WebSocketSession<Socket>>(loop_, socket_, scope_);
+    if (loop_.shutting_down) ws_->on_shutdown();
+    co_await ws_->run();
+    loop_.core.requests_served.fetch_add(1, std::memory_order_relaxed);
   }
 
   bool has_complete_head() const noexcept {
@@ -420,6 +461,8 @@ class Connection final : public ConnectionBase {
   bool eof_ = false;
   bool closed_ = false;
   bool idle_ = true;
+  bool upgrading_ = false;
+  std::unique_ptr<WebSocketSession<Socket>> ws_;
   Waiter conn_waiter_;
   Waiter app_waiter_;
   std::string out_;
