@@ -1,5 +1,8 @@
 // Pool against the throw-away cluster: shared queries, transactions pinned to their task, exhaustion,
 // recovery after a killed backend and after a server restart.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -224,5 +227,33 @@ TEST(PgPool, RecoversAfterServerRestart) {
     EXPECT_TRUE(ok);
     EXPECT_GE(pool_ptr->stats().opened_total, 2u);
     pool_ptr->close();
+  });
+}
+
+TEST(PgPool, RefusesUseFromAnotherThread) {
+  pg::Pool pool(options(1));
+  pg::Pool* p = &pool;
+  run([p]() -> Task<void> {
+    auto r = co_await p->query("SELECT 1");
+    EXPECT_EQ(r.rows[0][0].as_int(), 1);
+  });
+  // Another loop on this (the main) thread: the pool has no locks, so it refuses rather than race.
+  boost::asio::io_context other;
+  bool refused = false;
+  boost::asio::co_spawn(
+      other,
+      [p, &refused]() -> Task<void> {
+        try {
+          co_await p->query("SELECT 1");
+        } catch (const db::ProgrammingError&) {
+          refused = true;
+        }
+      },
+      boost::asio::detached);
+  other.run();
+  EXPECT_TRUE(refused);
+  run([p]() -> Task<void> {
+    p->close();
+    co_return;
   });
 }

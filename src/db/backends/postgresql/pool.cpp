@@ -9,6 +9,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <deque>
+#include <thread>
 
 namespace duet::db::postgresql {
 
@@ -30,6 +31,17 @@ struct PoolState {
   Clock::time_point next_attempt{};
   std::string last_error;
   bool closed = false;
+  std::thread::id owner{};
+
+  /// The pool has no locks: it must stay on the loop thread that first used it.
+  void check_thread() {
+    auto me = std::this_thread::get_id();
+    if (owner == std::thread::id{}) owner = me;
+    if (owner != me) {
+      throw ProgrammingError(
+          "a PostgreSQL Pool was used from a thread other than its event loop's; create one Pool per loop");
+    }
+  }
 
   std::size_t capacity_used() const { return slots.size() + connecting; }
 
@@ -190,6 +202,7 @@ Pool::~Pool() {
 
 Task<void> Pool::warm_up() {
   auto state = state_;
+  state->check_thread();
   auto deadline = Clock::now() + state->options.acquire_timeout;
   while (state->capacity_used() < state->options.min_size)
     co_await state->open(deadline);
@@ -197,6 +210,7 @@ Task<void> Pool::warm_up() {
 
 Task<Result> Pool::query(std::string sql, std::vector<Value> params) {
   auto state = state_;
+  state->check_thread();
   auto deadline = Clock::now() + state->options.acquire_timeout;
   PoolSlot* slot = nullptr;
   while (!slot) {
@@ -221,6 +235,7 @@ Task<std::int64_t> Pool::execute(std::string sql, std::vector<Value> params) {
 
 Task<Lease> Pool::acquire() {
   auto state = state_;
+  state->check_thread();
   auto deadline = Clock::now() + state->options.acquire_timeout;
   for (;;) {
     state->prune();
