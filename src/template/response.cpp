@@ -58,6 +58,10 @@ TemplateResponseData& TemplateResponse::data() const {
   return *template_response(*this);
 }
 
+void TemplateResponse::add_post_render_callback(PostRenderCallback callback) {
+  templates::add_post_render_callback(*this, std::move(callback));
+}
+
 SimpleTemplateResponse::SimpleTemplateResponse(std::vector<std::string> template_names, Dict context,
                                                int status, std::optional<std::string> content_type)
     : http::HttpResponse({}, status, std::move(content_type)) {

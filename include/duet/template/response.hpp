@@ -51,6 +51,7 @@ class TemplateResponse : public http::HttpResponse {
                    int status = 200, std::optional<std::string> content_type = std::nullopt,
                    std::string using_ = {});
   TemplateResponseData& data() const;
+  void add_post_render_callback(PostRenderCallback callback);
 };
 
 // Without a request: no context processors.
