@@ -121,6 +121,23 @@ TEST(Scope, PercentDecodePath) {
 TEST(Messages, TypeNames) {
   EXPECT_EQ(type_of(ReceiveEvent(HttpDisconnect{})), "http.disconnect");
   EXPECT_EQ(type_of(SendEvent(HttpResponseBody("x"))), "http.response.body");
+  EXPECT_EQ(type_of(ReceiveEvent(WebSocketConnect{})), "websocket.connect");
+  EXPECT_EQ(type_of(ReceiveEvent(WebSocketReceive::from_text("t"))), "websocket.receive");
+  EXPECT_EQ(type_of(ReceiveEvent(WebSocketDisconnect(1000))), "websocket.disconnect");
+  EXPECT_EQ(type_of(SendEvent(WebSocketAccept())), "websocket.accept");
+  EXPECT_EQ(type_of(SendEvent(WebSocketSend::from_bytes("b"))), "websocket.send");
+  EXPECT_EQ(type_of(SendEvent(WebSocketClose(1000, "bye"))), "websocket.close");
+}
+
+TEST(Messages, WebSocketMessagesCarryExactlyOneOfTextAndBytes) {
+  auto text = WebSocketReceive::from_text("hi");
+  EXPECT_EQ(text.text, "hi");
+  EXPECT_FALSE(text.bytes);
+  auto bytes = WebSocketSend::from_bytes(std::string("\0\1", 2));
+  EXPECT_EQ(bytes.bytes, std::string("\0\1", 2));
+  EXPECT_FALSE(bytes.text);
+  EXPECT_EQ(WebSocketDisconnect().code, 1005);  // ASGI's default: no status code was present
+  EXPECT_EQ(WebSocketClose().code, 1000);
 }
 
 }  // namespace
