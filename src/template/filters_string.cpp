@@ -4,31 +4,64 @@
 
 #include <algorithm>
 
+#include <unicode/uchar.h>
+
 namespace duet::templates::detail {
 
 namespace {
 
 using Args = const Value*;
 
+// Python's str.title(): a cased character after a cased one is lower-cased, any other is title-cased (full
+// mappings, Python's final-sigma rule), then Django's two fix-ups.
 std::string title(std::string_view s) {
-  std::string out;
-  bool prev_cased = false;
   std::u32string cps;
   for (std::size_t i = 0; i < s.size();)
     cps.push_back(next_code_point(s, i));
+  std::string titled;
+  titled.reserve(s.size());
+  bool prev_cased = false;
   for (std::size_t k = 0; k < cps.size(); ++k) {
     char32_t c = cps[k];
-    bool cased = to_lower(c) != c || to_upper(c) != c;
-    char32_t r = cased ? (prev_cased ? to_lower(c) : to_upper(c)) : c;
-    // Django: ([a-z])'([A-Z]) and \d([A-Z]) are lowered again.
-    if (cased && !prev_cased && k > 0) {
-      if (cps[k - 1] >= '0' && cps[k - 1] <= '9') r = to_lower(c);
-      if (cps[k - 1] == '\'' && k > 1 && cps[k - 2] >= 'a' && cps[k - 2] <= 'z' && r >= 'A' && r <= 'Z')
-        r = to_lower(c);
+    if (!prev_cased) {
+      titled += title_case(c);
+    } else if (c == 0x3a3) {
+      // Final sigma: a cased letter before (always, here) and none after, case-ignorables skipped.
+      std::size_t j = k + 1;
+      while (j < cps.size() && is_case_ignorable(cps[j]))
+        ++j;
+      append_utf8(titled, j < cps.size() && is_cased(cps[j]) ? 0x3c3 : 0x3c2);
+    } else {
+      titled += lower_case(c);
     }
-    append_utf8(out, r);
-    prev_cased = cased;
+    prev_cased = is_cased(c);
   }
+  // Django: re.sub("([a-z])'([A-Z])", lower) then re.sub(r"\d([A-Z])", lower), non-overlapping.
+  auto is_az = [](char32_t c) { return c >= 'a' && c <= 'z'; };
+  auto is_AZ = [](char32_t c) { return c >= 'A' && c <= 'Z'; };
+  std::u32string t;
+  for (std::size_t i = 0; i < titled.size();)
+    t.push_back(next_code_point(titled, i));
+  for (std::size_t k = 0; k + 2 < t.size();) {
+    if (is_az(t[k]) && t[k + 1] == '\'' && is_AZ(t[k + 2])) {
+      t[k + 2] += 32;
+      k += 3;
+    } else {
+      ++k;
+    }
+  }
+  for (std::size_t k = 0; k + 1 < t.size();) {
+    if (u_charType(static_cast<UChar32>(t[k])) == U_DECIMAL_DIGIT_NUMBER && is_AZ(t[k + 1])) {
+      t[k + 1] += 32;
+      k += 2;
+    } else {
+      ++k;
+    }
+  }
+  std::string out;
+  out.reserve(titled.size());
+  for (char32_t c : t)
+    append_utf8(out, c);
   return out;
 }
 
@@ -197,8 +230,8 @@ void register_string_filters(Library& l) {
     std::size_t i = 0;
     char32_t c = next_code_point(s, i);
     std::string out;
-    append_utf8(out, to_upper(c));
-    return Value(out + s.substr(i));
+    append_utf8(out, c);
+    return Value(upper(out) + s.substr(i));
   });
   add(l, "addslashes", FilterArg::None, true, [](const Value& v, Args, bool) {
     std::string out;

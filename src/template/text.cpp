@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <unicode/ucasemap.h>
+#include <unicode/uchar.h>
+
 namespace duet::templates::detail {
 
 namespace {
@@ -216,46 +219,94 @@ bool is_alnum(char32_t c) {
   return c != 0xd7 && c != 0xf7 && c >= 0xc0;
 }
 
+// Case mapping is ICU's (Unicode's full mappings, root locale), which is what Python's str.lower(),
+// str.upper() and str.title() apply: ß upper-cases to SS, a final Σ lower-cases to ς.
 char32_t to_lower(char32_t c) {
-  if (c >= 'A' && c <= 'Z') return c + 32;
-  if ((c >= 0xc0 && c <= 0xde && c != 0xd7)) return c + 32;
-  if (c >= 0x391 && c <= 0x3a9 && c != 0x3a2) return c + 32;  // Greek
-  if (c >= 0x410 && c <= 0x42f) return c + 32;                // Cyrillic
-  if (c >= 0x400 && c <= 0x40f) return c + 80;
-  if (c >= 0x100 && c <= 0x17f && c % 2 == 0 && c != 0x130 && c != 0x138) return c + 1;
-  return c;
+  return static_cast<char32_t>(u_tolower(static_cast<UChar32>(c)));
 }
 
 char32_t to_upper(char32_t c) {
-  if (c >= 'a' && c <= 'z') return c - 32;
-  if ((c >= 0xe0 && c <= 0xfe && c != 0xf7)) return c - 32;
-  if (c >= 0x3b1 && c <= 0x3c9 && c != 0x3c2) return c - 32;
-  if (c >= 0x430 && c <= 0x44f) return c - 32;
-  if (c >= 0x450 && c <= 0x45f) return c - 80;
-  if (c >= 0x101 && c <= 0x17f && c % 2 == 1 && c != 0x131 && c != 0x149) return c - 1;
-  return c;
+  return static_cast<char32_t>(u_toupper(static_cast<UChar32>(c)));
 }
 
-std::string lower(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();)
-    append_utf8(out, to_lower(next_code_point(s, i)));
+bool is_cased(char32_t c) {
+  return u_hasBinaryProperty(static_cast<UChar32>(c), UCHAR_CASED);
+}
+
+bool is_case_ignorable(char32_t c) {
+  return u_hasBinaryProperty(static_cast<UChar32>(c), UCHAR_CASE_IGNORABLE);
+}
+
+namespace {
+
+// The root locale's case map, built once and shared: lower/upper take it as const. Never freed (renders
+// may run during static destruction).
+const UCaseMap* root_case_map() {
+  static const UCaseMap* map = [] {
+    UErrorCode err = U_ZERO_ERROR;
+    return ucasemap_open("", 0, &err);
+  }();
+  return map;
+}
+
+// Titlecasing may store a break iterator in the map, so each thread has its own. With WHOLE_STRING it
+// titlecases the first character and needs no word breaking.
+const UCaseMap* title_case_map() {
+  struct Owned {
+    UCaseMap* map;
+    ~Owned() { ucasemap_close(map); }
+  };
+  thread_local Owned owned{[] {
+    UErrorCode err = U_ZERO_ERROR;
+    return ucasemap_open("", U_TITLECASE_WHOLE_STRING | U_TITLECASE_NO_BREAK_ADJUSTMENT, &err);
+  }()};
+  return owned.map;
+}
+
+using CaseFunction = int32_t (*)(const UCaseMap*, char*, int32_t, const char*, int32_t, UErrorCode*);
+
+// Maps valid UTF-8 with `fn`; text ICU cannot take (over 2 GiB) is returned unchanged.
+std::string map_case(std::string_view s, CaseFunction fn, const UCaseMap* map) {
+  if (s.empty() || !map || s.size() > static_cast<std::size_t>(INT32_MAX / 3)) return std::string(s);
+  std::string out(s.size() + 16, '\0');
+  UErrorCode err = U_ZERO_ERROR;
+  int32_t n =
+      fn(map, out.data(), static_cast<int32_t>(out.size()), s.data(), static_cast<int32_t>(s.size()), &err);
+  if (err == U_BUFFER_OVERFLOW_ERROR) {
+    out.assign(static_cast<std::size_t>(n), '\0');
+    err = U_ZERO_ERROR;
+    n = fn(map, out.data(), static_cast<int32_t>(out.size()), s.data(), static_cast<int32_t>(s.size()), &err);
+  }
+  if (U_FAILURE(err)) return std::string(s);
+  out.resize(static_cast<std::size_t>(n));
   return out;
+}
+
+int32_t to_title_whole(const UCaseMap* map, char* dest, int32_t cap, const char* src, int32_t len,
+                       UErrorCode* err) {
+  return ucasemap_utf8ToTitle(const_cast<UCaseMap*>(map), dest, cap, src, len, err);
+}
+
+}  // namespace
+
+std::string lower(std::string_view s) {
+  return map_case(s, ucasemap_utf8ToLower, root_case_map());
 }
 
 std::string upper(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    char32_t c = next_code_point(s, i);
-    if (c == 0xdf) {
-      out += "SS";
-      continue;
-    }
-    append_utf8(out, to_upper(c));
-  }
-  return out;
+  return map_case(s, ucasemap_utf8ToUpper, root_case_map());
+}
+
+std::string title_case(char32_t c) {
+  std::string one;
+  append_utf8(one, c);
+  return map_case(one, to_title_whole, title_case_map());
+}
+
+std::string lower_case(char32_t c) {
+  std::string one;
+  append_utf8(one, c);
+  return lower(one);
 }
 
 std::string_view strip(std::string_view s) {

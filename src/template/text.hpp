@@ -24,10 +24,17 @@ std::vector<std::string_view> code_points(std::string_view s);
 // Python's str.isspace() for ASCII and the common Unicode spaces.
 bool is_space(char32_t c);
 bool is_alnum(char32_t c);
+// Unicode case mapping (ICU): simple per code point, full for strings (Python's str.lower()/upper()).
 char32_t to_lower(char32_t c);
 char32_t to_upper(char32_t c);
 std::string lower(std::string_view s);
 std::string upper(std::string_view s);
+// Python's title() pieces: the Cased and Case_Ignorable properties, full titlecase/lowercase of one
+// code point (ß → "Ss").
+bool is_cased(char32_t c);
+bool is_case_ignorable(char32_t c);
+std::string title_case(char32_t c);
+std::string lower_case(char32_t c);
 // Python's str.strip() / split() (whitespace-separated words).
 std::string_view strip(std::string_view s);
 std::vector<std::string_view> split_words(std::string_view s);
