@@ -94,7 +94,8 @@ class WebSocketSession {
       close_reason_.clear();
       co_await close(app_error_ ? websocket::close_code::internal_error : websocket::close_code::normal);
     }
-    while (reader_running_)
+    // The stream must outlive every operation on it.
+    while (reader_running_ || shutdown_close_running_)
       co_await wait(done_waiter_);
   }
 
@@ -108,8 +109,12 @@ class WebSocketSession {
     if (state_ != State::open) return;
     state_ = State::closing;
     close_reason_.clear();
+    shutdown_close_running_ = true;
     boost::asio::co_spawn(loop_.io, close_frame(boost::beast::websocket::close_code::going_away),
-                          [](std::exception_ptr) {});
+                          [this](std::exception_ptr) {
+                            shutdown_close_running_ = false;
+                            done_waiter_.notify();
+                          });
   }
 
  private:
@@ -352,6 +357,7 @@ class WebSocketSession {
   bool connect_delivered_ = false;
   bool sending_ = false;
   bool shutdown_requested_ = false;
+  bool shutdown_close_running_ = false;
   bool app_closed_ = false;
   bool close_done_ = false;
   std::uint16_t close_answer_code_ = 1006;
