@@ -4,6 +4,7 @@
 #include <duet/conf/settings.hpp>
 #include <duet/handlers/asgi.hpp>
 #include <duet/handlers/middleware.hpp>
+#include <duet/runtime/safety.hpp>
 #include <duet/shortcuts.hpp>
 #include <duet/template/loader.hpp>
 #include <duet/template/response.hpp>
@@ -55,6 +56,13 @@ duet::Task<HttpResponse> adeferred(HttpRequest& request) {
                              {{"who", "async view"}}, 201);
 }
 
+// Records whether the template was rendered on an event-loop thread (where QuerySets and lazy foreign
+// keys in the context could not be evaluated).
+duet::Task<HttpResponse> where_rendered(HttpRequest& request) {
+  std::function<Value()> probe = [] { return Value(duet::in_event_loop() ? "loop" : "sync thread"); };
+  co_return TemplateResponse(request, "probe.html", {{"probe", probe}});
+}
+
 HttpResponse rendered_now(HttpRequest& request) {
   return duet::render(request, "page.html", {{"who", "render()"}}, 202, "text/plain");
 }
@@ -73,6 +81,7 @@ void register_urls() {
     duet::urls::register_urlconf("template_response_tests", {
                                                                 path("deferred/", deferred),
                                                                 path("adeferred/", adeferred),
+                                                                path("where/", where_rendered),
                                                                 path("render/", rendered_now),
                                                                 path("plain/", plain, "plain"),
                                                                 path("broken/", broken),
@@ -101,6 +110,7 @@ class TemplateResponseTest : public ::testing::Test {
     write("page.html", "{{ who }} {{ n|default:'-' }} {{ request.path }}");
     write("other.html", "other: {{ who }}");
     write("broken.html", "{% url 'no-such-view' %}");
+    write("probe.html", "{{ probe }}");
     auto s = settings();
     s.TEMPLATES[0].DIRS = {dir_.string()};
     s.TEMPLATES[0].OPTIONS.context_processors = {"django.template.context_processors.request"};
@@ -138,6 +148,11 @@ TEST_F(TemplateResponseTest, MiddlewareChangesContextBeforeTheDeferredRender) {
     EXPECT_EQ(a.status_code, 201);
     EXPECT_EQ(a.content, "middleware - /adeferred/");
   }
+}
+
+TEST_F(TemplateResponseTest, AsyncChainRendersOffTheLoop) {
+  auto c = client({});
+  EXPECT_EQ(c.get("/where/").content, "sync thread");
 }
 
 TEST_F(TemplateResponseTest, SyncHandlerRendersToo) {
