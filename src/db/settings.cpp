@@ -47,6 +47,10 @@ DatabaseSettings DatabaseSettings::from_url(std::string_view url) {
   return s;
 }
 
+namespace detail {
+void configure_atomic_requests(const Databases& databases);  // atomic_requests.cpp
+}  // namespace detail
+
 void configure(Databases databases) {
   for (auto& [alias, s] : databases) {
     if (s.engine == "django.db.backends.sqlite3" || s.engine == "sqlite3") s.engine = "sqlite";
@@ -61,6 +65,7 @@ void configure(Databases databases) {
           fmt::format("DATABASES['{}']: transaction_mode must be DEFERRED, IMMEDIATE or EXCLUSIVE", alias));
     }
   }
+  detail::configure_atomic_requests(databases);
   auto& c = config();
   std::lock_guard lock(c.mutex);
   c.databases = std::move(databases);

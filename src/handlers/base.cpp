@@ -3,6 +3,10 @@
 #include <boost/asio/error.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <algorithm>
+#include <memory>
+#include <mutex>
+
 #include "duet/handlers/exception.hpp"
 #include "duet/runtime/async_to_sync.hpp"
 #include "duet/runtime/sync_to_async.hpp"
@@ -14,6 +18,30 @@ namespace duet::handlers {
 namespace {
 
 std::atomic<std::uint64_t> adapter_hops{0};
+
+// The registered view wrappers (ATOMIC_REQUESTS); requests read a snapshot, and none at all when empty.
+using Wrappers = std::vector<std::pair<std::string, ViewWrapper>>;
+std::atomic<std::shared_ptr<const Wrappers>> view_wrappers{nullptr};
+std::mutex view_wrappers_mutex;
+
+HttpResponse call_sync_view(const Wrappers& ws, std::size_t i, HttpRequest& request,
+                            const std::function<HttpResponse()>& view) {
+  while (i < ws.size() && !ws[i].second.sync)
+    ++i;
+  if (i == ws.size()) return view();
+  return ws[i].second.sync(request, [&] { return call_sync_view(ws, i + 1, request, view); });
+}
+
+Task<HttpResponse> call_async_view(const Wrappers& ws, std::size_t i, HttpRequest& request,
+                                   const std::function<Task<HttpResponse>()>& view) {
+  while (i < ws.size() && !ws[i].second.async)
+    ++i;
+  if (i == ws.size()) co_return co_await view();
+  const std::function<Task<HttpResponse>()> next = [&ws, i, &request, &view] {
+    return call_async_view(ws, i + 1, request, view);
+  };
+  co_return co_await ws[i].second.async(request, next);
+}
 
 // A cancelled request (the client went away, a timeout) unwinds; it is not an error of the request to
 // answer with a 500.
@@ -190,10 +218,19 @@ HttpResponse BaseHandler::resolve_and_call(HttpRequest& request) {
   }
   std::optional<urls::View> scratch;
   const urls::View& view = view_of(*match, scratch);
+  auto wrappers = view_wrappers.load(std::memory_order_acquire);
   HttpResponse response = [&] {
     try {
-      if (!view.is_async()) return view.sync_function()(request);
+      if (!view.is_async()) {
+        if (!wrappers) return view.sync_function()(request);
+        return call_sync_view(*wrappers, 0, request, [&] { return view.sync_function()(request); });
+      }
       adapter_hops.fetch_add(1, std::memory_order_relaxed);
+      if (wrappers) {
+        // Named: the wrapper coroutines hold it by reference until the view is done.
+        const std::function<Task<HttpResponse>()> call = [&] { return view.async_function()(request); };
+        return async_to_sync([&] { return call_async_view(*wrappers, 0, request, call); });
+      }
       return async_to_sync([&] { return view.async_function()(request); });
     } catch (...) {
       auto error = std::current_exception();
@@ -241,9 +278,18 @@ Task<HttpResponse> BaseHandler::aresolve_and_call(HttpRequest& request) {
   const urls::View& view = view_of(*match, scratch);
   std::optional<HttpResponse> response;
   std::exception_ptr error;
+  auto wrappers = view_wrappers.load(std::memory_order_acquire);
   try {
-    if (view.is_async()) {
+    if (view.is_async() && wrappers) {
+      const std::function<Task<HttpResponse>()> call = [&] { return view.async_function()(request); };
+      response = co_await call_async_view(*wrappers, 0, request, call);
+    } else if (view.is_async()) {
       response = co_await view.async_function()(request);
+    } else if (wrappers) {
+      adapter_hops.fetch_add(1, std::memory_order_relaxed);
+      response = co_await sync_to_async([&] {
+        return call_sync_view(*wrappers, 0, request, [&] { return view.sync_function()(request); });
+      });
     } else {
       adapter_hops.fetch_add(1, std::memory_order_relaxed);
       response = co_await sync_to_async([&] { return view.sync_function()(request); });
@@ -299,6 +345,29 @@ Task<HttpResponse> BaseHandler::aresolve_and_call(HttpRequest& request) {
     std::rethrow_exception(render_error);
   }
   co_return std::move(*response);
+}
+
+void set_view_wrapper(const std::string& name, ViewWrapper wrapper) {
+  std::lock_guard lock(view_wrappers_mutex);
+  auto current = view_wrappers.load();
+  auto next = std::make_shared<Wrappers>(current ? *current : Wrappers{});
+  auto it = std::find_if(next->begin(), next->end(), [&](auto& w) { return w.first == name; });
+  if (it != next->end()) {
+    it->second = std::move(wrapper);
+  } else {
+    next->emplace_back(name, std::move(wrapper));
+  }
+  view_wrappers.store(std::move(next), std::memory_order_release);
+}
+
+void remove_view_wrapper(const std::string& name) {
+  std::lock_guard lock(view_wrappers_mutex);
+  auto current = view_wrappers.load();
+  if (!current) return;
+  auto next = std::make_shared<Wrappers>(*current);
+  std::erase_if(*next, [&](auto& w) { return w.first == name; });
+  view_wrappers.store(next->empty() ? nullptr : std::shared_ptr<const Wrappers>(std::move(next)),
+                      std::memory_order_release);
 }
 
 }  // namespace duet::handlers

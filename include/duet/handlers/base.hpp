@@ -3,8 +3,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "duet/conf/settings.hpp"
@@ -18,6 +20,21 @@ class URLResolver;
 }
 
 namespace duet::handlers {
+
+/// Wraps every view call: how the db layer applies ATOMIC_REQUESTS (Django's make_view_atomic) without the
+/// handlers knowing about databases. Either function may be empty (that kind of view is then not wrapped).
+struct ViewWrapper {
+  /// Around a sync view, on the thread that runs it; calls `view` and returns (or throws) what it does.
+  std::function<http::HttpResponse(http::HttpRequest&, const std::function<http::HttpResponse()>& view)> sync;
+  /// Around an async view.
+  std::function<Task<http::HttpResponse>(http::HttpRequest&,
+                                         const std::function<Task<http::HttpResponse>()>& view)>
+      async;
+};
+/// Registers `wrapper` under `name`, replacing one registered under that name; the first registered is the
+/// outermost. Takes effect for requests that start afterwards.
+void set_view_wrapper(const std::string& name, ViewWrapper wrapper);
+void remove_view_wrapper(const std::string& name);
 
 /// Builds the middleware chain once, at startup, as Django's load_middleware does: each middleware gets the
 /// rest of the chain in its own mode, and an adapter (sync_to_async or async_to_sync) is inserted only where
