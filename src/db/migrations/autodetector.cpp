@@ -24,12 +24,16 @@ std::vector<const ModelState*> dependency_order(std::vector<const ModelState*> m
   std::set<std::string> placed;
   while (!models.empty()) {
     auto ready = std::find_if(models.begin(), models.end(), [&](const ModelState* m) {
-      return std::all_of(m->fields.begin(), m->fields.end(), [&](const Field& f) {
-        if (!f.is_relation() || f.to == m->label()) return true;
-        bool in_set = std::any_of(models.begin(), models.end(),
-                                  [&](const ModelState* o) { return o->label() == f.to; });
-        return !in_set || placed.count(f.to);
-      });
+      auto ready_for = [&](const std::string& to) {
+        if (to.empty() || to == m->label()) return true;
+        bool in_set =
+            std::any_of(models.begin(), models.end(), [&](const ModelState* o) { return o->label() == to; });
+        return !in_set || placed.count(to) > 0;
+      };
+      return std::all_of(m->fields.begin(), m->fields.end(),
+                         [&](const Field& f) { return ready_for(f.to); }) &&
+             std::all_of(m->many_to_many.begin(), m->many_to_many.end(),
+                         [&](const ThroughTable& t) { return ready_for(t.to); });
     });
     if (ready == models.end()) ready = models.begin();  // a cycle: keep declaration order
     placed.insert((*ready)->label());
@@ -73,6 +77,19 @@ std::vector<Operation> MigrationAutodetector::operations(const std::string& app)
     }
     for (auto& f : old->fields)
       if (!now->find_field(f.name)) field_ops.push_back(RemoveField(model, f.name));
+    auto through_of = [](const ModelState& m, const std::string& name) -> const ThroughTable* {
+      for (auto& t : m.many_to_many)
+        if (t.field == name) return &t;
+      return nullptr;
+    };
+    for (auto& t : old->many_to_many) {
+      auto* n = through_of(*now, t.field);
+      if (!n || !(*n == t)) field_ops.push_back(RemoveManyToMany(model, t.field));
+    }
+    for (auto& t : now->many_to_many) {
+      auto* o = through_of(*old, t.field);
+      if (!o || !(*o == t)) field_ops.push_back(AddManyToMany(model, t));
+    }
     // Django's order: removed, added, then altered fields.
     for (auto& f : now->fields)
       if (!old->find_field(f.name)) field_ops.push_back(AddField(model, f));

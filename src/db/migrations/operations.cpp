@@ -379,6 +379,72 @@ std::string RemoveConstraint::to_source() const {
   return fmt::format("RemoveConstraint({}, {})", source::quoted(model_name), source::quoted(name));
 }
 
+// AddManyToMany / RemoveManyToMany ----------------------------------------------------------------------
+
+namespace {
+const ThroughTable& find_through(const ModelState& m, std::string_view name) {
+  for (auto& t : m.many_to_many)
+    if (t.field == name) return t;
+  throw FieldError(fmt::format("{} has no many-to-many field '{}'", m.label(), name));
+}
+}  // namespace
+
+void AddManyToMany::state_forwards(const std::string& app, ProjectState& state) const {
+  auto& m = state.model(app, model_name);
+  if (m.find_field(through.field) ||
+      std::any_of(m.many_to_many.begin(), m.many_to_many.end(),
+                  [&](const ThroughTable& t) { return t.field == through.field; }))
+    throw FieldError(fmt::format("AddManyToMany: {} already has a field '{}'", m.label(), through.field));
+  m.many_to_many.push_back(through);
+}
+
+void AddManyToMany::database_forwards(const std::string& app, SchemaEditor& e, const ProjectState&,
+                                      const ProjectState& to) const {
+  e.create_through_table(to.model(app, model_name), through, to);
+}
+
+void AddManyToMany::database_backwards(const std::string&, SchemaEditor& e, const ProjectState&,
+                                       const ProjectState&) const {
+  e.delete_through_table(through);
+}
+
+std::string AddManyToMany::describe() const {
+  return fmt::format("Add field {} to {}", through.field, lower(model_name));
+}
+std::string AddManyToMany::name_fragment() const {
+  return lower(model_name) + "_" + through.field;
+}
+std::string AddManyToMany::to_source() const {
+  return fmt::format("AddManyToMany({}, {})", source::quoted(model_name), source::through(through));
+}
+
+void RemoveManyToMany::state_forwards(const std::string& app, ProjectState& state) const {
+  auto& m = state.model(app, model_name);
+  find_through(m, name);
+  std::erase_if(m.many_to_many, [&](const ThroughTable& t) { return t.field == name; });
+}
+
+void RemoveManyToMany::database_forwards(const std::string& app, SchemaEditor& e, const ProjectState& from,
+                                         const ProjectState&) const {
+  e.delete_through_table(find_through(from.model(app, model_name), name));
+}
+
+void RemoveManyToMany::database_backwards(const std::string& app, SchemaEditor& e, const ProjectState&,
+                                          const ProjectState& to) const {
+  const ModelState& m = to.model(app, model_name);
+  e.create_through_table(m, find_through(m, name), to);
+}
+
+std::string RemoveManyToMany::describe() const {
+  return fmt::format("Remove field {} from {}", name, lower(model_name));
+}
+std::string RemoveManyToMany::name_fragment() const {
+  return "remove_" + lower(model_name) + "_" + name;
+}
+std::string RemoveManyToMany::to_source() const {
+  return fmt::format("RemoveManyToMany({}, {})", source::quoted(model_name), source::quoted(name));
+}
+
 // RunSQL ------------------------------------------------------------------------------------------------
 
 void RunSQL::database_forwards(const std::string&, SchemaEditor& e, const ProjectState&,

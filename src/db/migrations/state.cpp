@@ -133,6 +133,14 @@ ModelState ModelState::from_meta(const ModelMeta& meta) {
     }
     m.fields.push_back(std::move(f));
   }
+  for (auto& m2m : meta.many_to_many) {
+    const ModelMeta& target = m2m.related_model();
+    m.many_to_many.push_back(ThroughTable{.field = m2m.name,
+                                          .to = target.app_label + "." + target.object_name,
+                                          .db_table = m2m.through_table,
+                                          .from_column = m2m.source_column,
+                                          .to_column = m2m.target_column});
+  }
   // The table name is recorded only when it is not the default one.
   if (meta.db_table != meta.app_label + "_" + meta.model_name) m.options.db_table = meta.db_table;
   m.options.ordering = meta.ordering;

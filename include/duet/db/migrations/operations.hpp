@@ -198,6 +198,36 @@ struct RemoveConstraint final : OperationBase {
   std::string to_source() const override;
 };
 
+/// A many-to-many field added to an existing model: creates its through table.
+struct AddManyToMany final : OperationBase {
+  std::string model_name;
+  ThroughTable through;
+  AddManyToMany(std::string m, ThroughTable t) : model_name(std::move(m)), through(std::move(t)) {}
+  void state_forwards(const std::string& app, ProjectState& state) const override;
+  void database_forwards(const std::string& app, SchemaEditor& e, const ProjectState& from,
+                         const ProjectState& to) const override;
+  void database_backwards(const std::string& app, SchemaEditor& e, const ProjectState& from,
+                          const ProjectState& to) const override;
+  std::string describe() const override;
+  std::string name_fragment() const override;
+  std::string to_source() const override;
+};
+
+/// A many-to-many field removed from a model: drops its through table (and the links in it).
+struct RemoveManyToMany final : OperationBase {
+  std::string model_name;
+  std::string name;
+  RemoveManyToMany(std::string m, std::string n) : model_name(std::move(m)), name(std::move(n)) {}
+  void state_forwards(const std::string& app, ProjectState& state) const override;
+  void database_forwards(const std::string& app, SchemaEditor& e, const ProjectState& from,
+                         const ProjectState& to) const override;
+  void database_backwards(const std::string& app, SchemaEditor& e, const ProjectState& from,
+                          const ProjectState& to) const override;
+  std::string describe() const override;
+  std::string name_fragment() const override;
+  std::string to_source() const override;
+};
+
 /// Raw SQL (';'-separated statements allowed). Irreversible unless `reverse_sql` is given; RunSQL::noop as
 /// the reverse makes it reversible without doing anything. It does not change the state.
 struct RunSQL final : OperationBase {
