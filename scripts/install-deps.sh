@@ -9,6 +9,8 @@ packages=(
   # Boost: Asio/Beast are header-only (libboost1.81-dev); JSON and URL have compiled parts
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libpq-dev libssl-dev libfmt-dev zlib1g-dev
+  # Unicode case mapping in the template filters (upper, lower, title)
+  libicu-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl python3
   # PostgreSQL server binaries: tests start throw-away clusters with scripts/pg-cluster.sh
