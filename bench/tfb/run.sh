@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# TechEmpower's six tests against duet's examples/tfb and TechEmpower's Django app (Debian's python3-django
+# under gunicorn), on the same SQLite data, in the same run. Prints `name: value unit` lines: req/s, p99
+# latency, errors (non-2xx + socket errors) and the ratio to Django.
+#   bench/tfb/run.sh <path to tfb binary> [duration seconds]
+# Peers: DUET_WITH_PEERS=1 scripts/install-deps.sh (wrk, python3-django, gunicorn).
+set -euo pipefail
+TFB=${1:?usage: run.sh <tfb binary> [seconds]}
+DURATION=${2:-5}
+WORKERS=${WORKERS:-$(nproc)}
+HERE=$(cd "$(dirname "$0")" && pwd)
+DIR=$(mktemp -d /tmp/duet-bench-tfb.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$DIR"; }
+trap cleanup EXIT
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_up() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; exit 1; }
+
+# Prints "<req/s> <p99 ms> <errors>".
+run_wrk() {
+  local url=$1 conns=$2 out
+  out=$(wrk -t2 -c"$conns" -d"${DURATION}s" --latency "$url")
+  local rps p99 errors
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub("us","",v); print v/1000} else if (v ~ /ms$/) {sub("ms","",v); print v} else if (v ~ /s$/) {sub("s","",v); print v*1000}}')
+  errors=$(echo "$out" | awk '/Non-2xx/ {n+=$NF} /Socket errors/ {gsub(",",""); n+=$4+$6+$8+$10} END {print n+0}')
+  echo "$rps $p99 $errors"
+}
+
+export DATABASE_URL="sqlite:///$DIR/tfb.sqlite3"
+"$TFB" setup >/dev/null
+DUET_PORT=$(free_port)
+"$TFB" --port "$DUET_PORT" --workers "$WORKERS" --no-access-log 2>"$DIR/duet.stderr" &
+PIDS+=($!)
+DJANGO_PORT=$(free_port)
+DATABASE="$DIR/tfb.sqlite3" gunicorn --chdir "$HERE" --workers "$WORKERS" --bind "127.0.0.1:$DJANGO_PORT" \
+  --log-level warning django_tfb:application 2>"$DIR/django.stderr" &
+PIDS+=($!)
+wait_up "http://127.0.0.1:$DUET_PORT/plaintext"
+wait_up "http://127.0.0.1:$DJANGO_PORT/plaintext"
+
+printf '# %s s per row, %s workers each; duet %s vs Django %s under gunicorn (SQLite)\n' "$DURATION" "$WORKERS" \
+  "$(basename "$TFB")" "$(/usr/bin/python3 -c 'import django; print(django.get_version())')"
+for row in "plaintext 256 /plaintext" "json 256 /json" "db 256 /db" "queries_20 20 /queries?queries=20" \
+  "queries_20_256 256 /queries?queries=20" "fortunes 256 /fortunes" "updates_20 20 /updates?queries=20"; do
+  read -r name conns url <<<"$row"
+  read -r d_rps d_p99 d_err < <(run_wrk "http://127.0.0.1:$DUET_PORT$url" "$conns")
+  read -r j_rps j_p99 j_err < <(run_wrk "http://127.0.0.1:$DJANGO_PORT$url" "$conns")
+  echo "$name.duet: $d_rps req/s"
+  echo "$name.duet_p99: $d_p99 ms"
+  echo "$name.duet_errors: $d_err"
+  echo "$name.django: $j_rps req/s"
+  echo "$name.django_p99: $j_p99 ms"
+  echo "$name.django_errors: $j_err"
+  echo "$name.ratio: $(awk -v a="$d_rps" -v b="$j_rps" 'BEGIN { if (b > 0) printf "%.1f", a/b; else print "inf" }') x"
+done

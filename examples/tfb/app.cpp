@@ -1,0 +1,230 @@
+#include "app.hpp"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <charconv>
+#include <duet/handlers/middleware.hpp>
+#include <duet/http/json_response.hpp>
+#include <duet/http/response.hpp>
+#include <duet/runtime.hpp>
+#include <duet/template/engine.hpp>
+#include <duet/urls.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "models.hpp"
+
+namespace db = duet::db;
+using duet::Task;
+using duet::http::HttpRequest;
+using duet::http::HttpResponse;
+using duet::http::JsonResponse;
+
+namespace tfb {
+namespace {
+
+/// A row of the fortunes page. The template sees plain rows, so the added fortune and the stored ones
+/// sort and render alike.
+struct FortuneRow {
+  std::int64_t id;
+  std::string message;
+};
+
+}  // namespace
+}  // namespace tfb
+
+template <>
+struct duet::templates::Expose<tfb::FortuneRow> {
+  static void describe(Attributes<tfb::FortuneRow>& a) {
+    a.name("Fortune").attr("id", &tfb::FortuneRow::id).attr("message", &tfb::FortuneRow::message);
+  }
+};
+
+namespace tfb {
+namespace {
+
+constexpr int kWorldRows = 10000;
+
+// TechEmpower's page, whitespace and all; the engine escapes every message.
+constexpr const char* kFortunesTemplate =
+    "<!DOCTYPE html>\n<html>\n<head><title>Fortunes</title></head>\n<body>\n<table>\n"
+    "<tr><th>id</th><th>message</th></tr>\n"
+    "{% for f in fortunes %}<tr><td>{{ f.id }}</td><td>{{ f.message }}</td></tr>\n{% endfor %}"
+    "</table>\n</body>\n</html>\n";
+
+const char* const kFortunes[] = {
+    "fortune: No such file or directory",
+    "A computer scientist is someone who fixes things that aren't broken.",
+    "After enough decimal places, nobody gives a damn.",
+    "A bad random number generator: 1, 1, 1, 1, 1, 4.33e+67, 1, 1, 1",
+    "A computer program does what you tell it to do, not what you want it to do.",
+    "Emacs is a nice operating system, but I prefer UNIX. \xe2\x80\x94 Tom Christaensen",
+    "Any program that runs right is obsolete.",
+    "A list is only as strong as its weakest link. \xe2\x80\x94 Donald Knuth",
+    "Feature: A bug with seniority.",
+    "Computers make very fast, very accurate mistakes.",
+    "<script>alert(\"This should not be displayed in a browser alert box.\");</script>",
+    "\xe3\x83\x95\xe3\x83\xac\xe3\x83\xbc\xe3\x83\xa0\xe3\x83\xaf\xe3\x83\xbc\xe3\x82\xaf\xe3\x81\xae\xe3\x83"
+    "\x99"
+    "\xe3\x83\xb3\xe3\x83\x81\xe3\x83\x9e\xe3\x83\xbc\xe3\x82\xaf",
+};
+
+/// 1..10000, from a generator per thread (loops and sync threads never share one).
+std::int64_t random_number() {
+  thread_local std::minstd_rand engine(std::random_device{}());
+  thread_local std::uniform_int_distribution<std::int64_t> dist(1, kWorldRows);
+  return dist(engine);
+}
+
+const duet::templates::Engine& engine() {
+  static const duet::templates::Engine instance = [] {
+    duet::templates::EngineOptions options;
+    options.templates["fortunes.html"] = kFortunesTemplate;
+    return duet::templates::Engine(std::move(options));
+  }();
+  return instance;
+}
+
+boost::json::object world_json(const World& w) {
+  return {{"id", w.id.value()}, {"randomNumber", w.randomNumber.value()}};
+}
+
+int queries_param(HttpRequest& request) {
+  return clamp_queries(request.GET().get("queries"));
+}
+
+Task<World> random_world() {
+  auto qs = World::objects().filter("id", random_number());
+  World w = co_await qs.aget();
+  co_return w;
+}
+
+// ---- the six test types ----
+
+Task<HttpResponse> plaintext(HttpRequest&) {
+  co_return HttpResponse("Hello, World!", 200, "text/plain");
+}
+
+Task<JsonResponse> json(HttpRequest&) {
+  co_return JsonResponse(boost::json::object{{"message", "Hello, World!"}});
+}
+
+Task<JsonResponse> single_query(HttpRequest&) {
+  World w = co_await random_world();
+  co_return JsonResponse(world_json(w));
+}
+
+// Each row its own SELECT, as the rules require (no IN).
+Task<JsonResponse> multiple_queries(HttpRequest& request) {
+  int n = queries_param(request);
+  boost::json::array out;
+  out.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    World w = co_await random_world();
+    out.push_back(world_json(w));
+  }
+  co_return JsonResponse(out, /*safe=*/false);
+}
+
+Task<HttpResponse> fortunes(HttpRequest&) {
+  auto qs = Fortune::objects().all();
+  std::vector<Fortune> stored = co_await qs.alist();
+  std::vector<FortuneRow> rows;
+  rows.reserve(stored.size() + 1);
+  for (const Fortune& f : stored)
+    rows.push_back({f.id.value(), f.message.value()});
+  rows.push_back({0, "Additional fortune added at request time."});
+  std::sort(rows.begin(), rows.end(),
+            [](const FortuneRow& a, const FortuneRow& b) { return a.message < b.message; });
+  duet::templates::Context context{{"fortunes", duet::templates::Value(rows)}};
+  co_return HttpResponse(engine().get_template("fortunes.html")->render(context), 200,
+                         "text/html; charset=utf-8");
+}
+
+// Reads each row, gives it a new number, and persists them with one batched UPDATE.
+Task<JsonResponse> updates(HttpRequest& request) {
+  int n = queries_param(request);
+  std::vector<World> worlds;
+  worlds.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    World w = co_await random_world();
+    w.randomNumber = random_number();
+    worlds.push_back(std::move(w));
+  }
+  // Sorted by id so concurrent batches lock rows in one order.
+  std::sort(worlds.begin(), worlds.end(),
+            [](const World& a, const World& b) { return a.id.value() < b.id.value(); });
+  boost::json::array out;
+  out.reserve(n);
+  for (const World& w : worlds)
+    out.push_back(world_json(w));
+  std::vector<std::string> fields{"randomNumber"};
+  auto all = World::objects().all();
+  co_await all.abulk_update(std::move(worlds), std::move(fields));
+  co_return JsonResponse(out, /*safe=*/false);
+}
+
+duet::conf::Settings settings() {
+  duet::conf::Settings s;
+  s.DEBUG = false;
+  s.ALLOWED_HOSTS = {"*"};
+  s.SECRET_KEY = "tfb-benchmark-key";
+  s.ROOT_URLCONF = "tfb.urls";
+  s.MIDDLEWARE = {};  // TechEmpower's rules: no middleware beyond what the framework needs
+  s.apply_environment();
+  return s;
+}
+
+}  // namespace
+
+int clamp_queries(const std::optional<std::string>& raw) {
+  if (!raw || raw->empty()) return 1;
+  int n = 0;
+  auto [end, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), n);
+  if (ec == std::errc::result_out_of_range) return raw->front() == '-' ? 1 : 500;
+  if (ec != std::errc() || end != raw->data() + raw->size()) return 1;
+  return std::clamp(n, 1, 500);
+}
+
+duet::urls::UrlPatterns urlpatterns() {
+  using duet::urls::path;
+  return {
+      path("plaintext", plaintext, "plaintext"),
+      path("json", json, "json"),
+      path("db", single_query, "db"),
+      path("queries", multiple_queries, "queries"),
+      path("fortunes", fortunes, "fortunes"),
+      path("updates", updates, "updates"),
+  };
+}
+
+void setup() {
+  duet::conf::configure(settings());
+  if (!db::configure_from_env())
+    db::configure({{"default", db::DatabaseSettings::from_url("sqlite:///tfb.sqlite3")}});
+  duet::urls::register_urlconf("tfb.urls", urlpatterns());
+}
+
+void load_data() {
+  db::SchemaEditor editor;
+  auto& conn = db::connection();
+  conn.execute_script("DROP TABLE IF EXISTS world; DROP TABLE IF EXISTS fortune");
+  editor.create_model(World::_meta());
+  editor.create_model(Fortune::_meta());
+  db::transaction::atomic tx;
+  std::vector<World> worlds(kWorldRows);
+  for (int i = 0; i < kWorldRows; ++i) {
+    worlds[i].id = i + 1;
+    worlds[i].randomNumber = random_number();
+  }
+  World::objects().bulk_create(std::move(worlds));
+  std::vector<Fortune> fortunes(std::size(kFortunes));
+  for (std::size_t i = 0; i < fortunes.size(); ++i) {
+    fortunes[i].id = static_cast<std::int64_t>(i + 1);
+    fortunes[i].message = kFortunes[i];
+  }
+  Fortune::objects().bulk_create(std::move(fortunes));
+}
+
+}  // namespace tfb
