@@ -213,13 +213,15 @@ Task<HttpResponse> BaseHandler::aget_response(HttpRequest& request) {
 HttpResponse BaseHandler::resolve_and_call(HttpRequest& request) {
   auto match = std::make_shared<const urls::ResolverMatch>(urlconf_->resolve(request.path_info));
   request.resolver_match = match;
+  // A response from process_view skips the view but, as in Django, still goes through the template step.
+  std::optional<HttpResponse> early;
   for (const auto& hook : hooks_->view) {
-    if (auto response = hook.middleware->process_view(request, *match)) return std::move(*response);
+    if ((early = hook.middleware->process_view(request, *match))) break;
   }
-  std::optional<urls::View> scratch;
-  const urls::View& view = view_of(*match, scratch);
-  auto wrappers = view_wrappers.load(std::memory_order_acquire);
-  HttpResponse response = [&] {
+  HttpResponse response = early ? std::move(*early) : [&] {
+    std::optional<urls::View> scratch;
+    const urls::View& view = view_of(*match, scratch);
+    auto wrappers = view_wrappers.load(std::memory_order_acquire);
     try {
       if (!view.is_async()) {
         if (!wrappers) return view.sync_function()(request);
@@ -264,23 +266,24 @@ HttpResponse BaseHandler::resolve_and_call(HttpRequest& request) {
 Task<HttpResponse> BaseHandler::aresolve_and_call(HttpRequest& request) {
   auto match = std::make_shared<const urls::ResolverMatch>(urlconf_->resolve(request.path_info));
   request.resolver_match = match;
+  std::optional<HttpResponse> response;
   for (const auto& hook : hooks_->view) {
-    std::optional<HttpResponse> response;
     if (hook.async_capable) {
       response = hook.middleware->process_view(request, *match);
     } else {
       adapter_hops.fetch_add(1, std::memory_order_relaxed);
       response = co_await sync_to_async([&] { return hook.middleware->process_view(request, *match); });
     }
-    if (response) co_return std::move(*response);
+    if (response) break;  // skips the view; the template step below still applies
   }
   std::optional<urls::View> scratch;
   const urls::View& view = view_of(*match, scratch);
-  std::optional<HttpResponse> response;
   std::exception_ptr error;
   auto wrappers = view_wrappers.load(std::memory_order_acquire);
   try {
-    if (view.is_async() && wrappers) {
+    if (response) {
+      // process_view answered.
+    } else if (view.is_async() && wrappers) {
       const std::function<Task<HttpResponse>()> call = [&] { return view.async_function()(request); };
       response = co_await call_async_view(*wrappers, 0, request, call);
     } else if (view.is_async()) {

@@ -47,6 +47,14 @@ struct AsyncContextChanger : ContextChanger {
   duet::Task<HttpResponse> acall(HttpRequest& request) override { co_return co_await aget_response(request); }
 };
 
+// Answers /plain/ itself with a TemplateResponse, so the view never runs (a cache or maintenance middleware).
+struct ViewShortcut : duet::handlers::Middleware {
+  std::optional<HttpResponse> process_view(HttpRequest& request, const duet::urls::ResolverMatch&) override {
+    if (request.path_info != "/plain/") return std::nullopt;
+    return HttpResponse(TemplateResponse(request, "page.html", {{"who", "process_view"}}));
+  }
+};
+
 HttpResponse deferred(HttpRequest& request) {
   return TemplateResponse(request, "page.html", {{"who", "view"}, {"n", 3}});
 }
@@ -172,6 +180,20 @@ TEST_F(TemplateResponseTest, OnlyDeferredResponsesReachTheHook) {
   EXPECT_EQ(template_hook_calls.load(), 0);
   c.get("/deferred/");
   EXPECT_EQ(template_hook_calls.load(), 1);
+}
+
+TEST_F(TemplateResponseTest, ProcessViewResponsesAreRenderedAfterTheTemplateHook) {
+  for (bool is_async : {true, false}) {
+    // Listed outermost first: the changer's process_template_response sees the shortcut's response.
+    auto c = client({duet::handlers::middleware_spec<ContextChanger>("changer"),
+                     duet::handlers::middleware_spec<ViewShortcut>("shortcut")},
+                    is_async);
+    template_hook_calls = 0;
+    auto r = c.get("/plain/");
+    EXPECT_EQ(r.status_code, 200);
+    EXPECT_EQ(r.content, "middleware - /plain/") << (is_async ? "async" : "sync");
+    EXPECT_EQ(template_hook_calls.load(), 1);
+  }
 }
 
 TEST_F(TemplateResponseTest, RenderErrorsBecomeTheUsualErrorResponse) {
