@@ -122,26 +122,17 @@ std::string through(const ThroughTable& t) {
       quoted(t.field), quoted(t.to), quoted(t.db_table), quoted(t.from_column), quoted(t.to_column));
 }
 
+// Every member is written, empty or not: g++ warns (-Wmissing-field-initializers) about designated
+// initializers that leave members out.
 std::string options(const ModelOptions& o) {
-  std::vector<std::string> parts;
-  if (!o.db_table.empty()) parts.push_back(".db_table = " + quoted(o.db_table));
-  if (!o.ordering.empty()) parts.push_back(".ordering = " + strings(o.ordering));
-  if (!o.constraints.empty()) {
-    std::string list = ".constraints = {";
-    for (std::size_t i = 0; i < o.constraints.size(); ++i)
-      list += (i ? ", " : "") + constraint(o.constraints[i]);
-    parts.push_back(list + "}");
-  }
-  if (!o.indexes.empty()) {
-    std::string list = ".indexes = {";
-    for (std::size_t i = 0; i < o.indexes.size(); ++i)
-      list += (i ? ", " : "") + index(o.indexes[i]);
-    parts.push_back(list + "}");
-  }
-  std::string out = "ModelOptions{";
-  for (std::size_t i = 0; i < parts.size(); ++i)
-    out += (i ? ", " : "") + parts[i];
-  return out + "}";
+  std::string constraints = "{";
+  for (std::size_t i = 0; i < o.constraints.size(); ++i)
+    constraints += (i ? ", " : "") + constraint(o.constraints[i]);
+  std::string indexes = "{";
+  for (std::size_t i = 0; i < o.indexes.size(); ++i)
+    indexes += (i ? ", " : "") + index(o.indexes[i]);
+  return fmt::format("ModelOptions{{.db_table = {}, .ordering = {}, .constraints = {}}}, .indexes = {}}}}}",
+                     quoted(o.db_table), strings(o.ordering), constraints, indexes);
 }
 
 }  // namespace source
@@ -182,7 +173,7 @@ std::string write_migration(const Migration& m) {
   for (auto& op : m.operations)
     out << indent(op->to_source(), "        ") << ",\n";
   out << "    },\n";
-  if (!m.atomic) out << "    .atomic = false,\n";
+  out << "    .atomic = " << (m.atomic ? "true" : "false") << ",\n";
   out << "}};\n\n}  // namespace\n";
   return out.str();
 }

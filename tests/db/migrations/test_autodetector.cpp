@@ -171,3 +171,25 @@ TEST_F(AutodetectorTest, WriterMakesReadableSource) {
 
 }  // namespace
 }  // namespace duet::db::migrations::testing
+
+namespace duet::db::migrations::testing {
+namespace {
+
+TEST_F(AutodetectorTest, ManyToManyAddedAndRemovedOnKeptModel) {
+  ProjectState from = declared();
+  ProjectState to = declared();
+  to.model("library", "novel")
+      .many_to_many.push_back(ThroughTable{.field = "fans",
+                                           .to = "library.Writer",
+                                           .db_table = "library_novel_fans",
+                                           .from_column = "novel_id",
+                                           .to_column = "writer_id"});
+  auto ops = MigrationAutodetector(from, to).operations("library");
+  EXPECT_EQ(described(ops), (std::vector<std::string>{"Add field fans to novel"}));
+  EXPECT_EQ(apply(from, ops, "library").models(), to.models());
+  auto back = MigrationAutodetector(to, from).operations("library");
+  EXPECT_EQ(described(back), (std::vector<std::string>{"Remove field fans from novel"}));
+}
+
+}  // namespace
+}  // namespace duet::db::migrations::testing

@@ -254,3 +254,42 @@ TEST(SchemaEditorLiteral, QuotesAndEscapes) {
 
 }  // namespace
 }  // namespace duet::db::migrations::testing
+
+namespace duet::db::migrations::testing {
+namespace {
+
+TEST_F(OperationTest, ManyToManyThroughTableCreatedAndDropped) {
+  auto with_tag = forwards(CreateModel("Tag", {Field("id", FieldType::BigAutoField).primary_key(),
+                                               Field("name", FieldType::CharField).max_length(20)}),
+                           state_);
+  ThroughTable t{.field = "tags",
+                 .to = "shop.Tag",
+                 .db_table = "shop_product_tags",
+                 .from_column = "product_id",
+                 .to_column = "tag_id"};
+  Operation add = AddManyToMany("product", t);
+  auto after = forwards(add, with_tag);
+  EXPECT_EQ(columns("shop_product_tags"), (std::set<std::string>{"id", "product_id", "tag_id"}));
+  connection().execute("INSERT INTO shop_tag (name) VALUES ('red')");
+  connection().execute("INSERT INTO shop_product_tags (product_id, tag_id) VALUES (1, 1)");
+  EXPECT_THROW(connection().execute("INSERT INTO shop_product_tags (product_id, tag_id) VALUES (1, 1)"),
+               IntegrityError);
+  // Deleting the model drops its through table too; backwards brings both back.
+  Operation del = DeleteModel("Product");
+  auto deleted = forwards(del, after);
+  EXPECT_FALSE(has_table("shop_product_tags"));
+  backwards(del, after, deleted);
+  EXPECT_TRUE(has_table("shop_product_tags"));
+  Operation remove = RemoveManyToMany("product", "tags");
+  auto removed = forwards(remove, after);
+  EXPECT_FALSE(has_table("shop_product_tags"));
+  EXPECT_TRUE(removed.model("shop", "product").many_to_many.empty());
+  backwards(remove, after, removed);
+  EXPECT_TRUE(has_table("shop_product_tags"));
+  EXPECT_EQ(Operation(AddManyToMany("product", t))->to_source(),
+            "AddManyToMany(\"product\", ThroughTable{.field = \"tags\", .to = \"shop.Tag\", .db_table = "
+            "\"shop_product_tags\", .from_column = \"product_id\", .to_column = \"tag_id\"})");
+}
+
+}  // namespace
+}  // namespace duet::db::migrations::testing
