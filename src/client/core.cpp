@@ -272,6 +272,9 @@ Task<Lease> ClientCore::connect(const Origin& origin, const Timeout& timeout, co
   auto connection = std::make_unique<Connection>();
   connection->loop = loop;
   connection->tcp.emplace(io);
+  // After the socket exists: Asio shuts services down newest first, so the watch runs while the reactor
+  // the socket is registered with is still there.
+  asio::use_service<LoopWatch>(*loop).watch(shared_from_this());
   connection->tcp->expires_after(timeout.connect);
   error_code ec;
   co_await connection->tcp->async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));

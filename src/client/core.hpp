@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "duet/client/client.hpp"
 
@@ -60,6 +61,8 @@ class OriginPool {
   void release(std::unique_ptr<Connection> connection, bool reusable);
   std::size_t open() const;
   void close_idle();
+  /// Closes the idle connections of `loop` (which is being destroyed).
+  void forget_loop(boost::asio::execution_context* loop);
 
  private:
   mutable std::mutex mutex_;
@@ -130,6 +133,8 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   void close_idle();
   std::size_t open_connections() const;
   const ClientOptions& options() const { return options_; }
+  /// Called as `loop` is destroyed: its sockets must go before it does.
+  void forget_loop(boost::asio::execution_context* loop);
 
  private:
   Prepared prepare(std::string method, std::string url, const RequestOptions& options) const;
@@ -144,6 +149,21 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<OriginPool>> pools_;
   std::unique_ptr<boost::asio::ssl::context> ssl_;
+};
+
+/// An Asio service on every loop the client opened connections on. When the loop (io_context) is destroyed
+/// it tells the clients, which close their idle connections of that loop while it still exists: a client kept
+/// in a static (the common case) outlives the runtime's loops.
+class LoopWatch : public boost::asio::execution_context::service {
+ public:
+  static inline boost::asio::execution_context::id id;
+  explicit LoopWatch(boost::asio::execution_context& context) : service(context) {}
+  void watch(const std::shared_ptr<ClientCore>& core);
+
+ private:
+  void shutdown() override;
+  std::mutex mutex_;
+  std::vector<std::weak_ptr<ClientCore>> cores_;
 };
 
 /// Fills a public response head from the parser.

@@ -117,6 +117,48 @@ void OriginPool::close_idle() {
   discard.swap(idle_);
 }
 
+void OriginPool::forget_loop(boost::asio::execution_context* loop) {
+  std::vector<std::unique_ptr<Connection>> discard;
+  std::lock_guard lock(mutex_);
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    if ((*it)->loop == loop) {
+      discard.push_back(std::move(*it));
+      it = idle_.erase(it);
+      --open_;
+    } else {
+      ++it;
+    }
+  }
+}
+
+void ClientCore::forget_loop(boost::asio::execution_context* loop) {
+  std::lock_guard lock(mutex_);
+  for (auto& [key, pool] : pools_)
+    pool->forget_loop(loop);
+}
+
+void LoopWatch::watch(const std::shared_ptr<ClientCore>& core) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(cores_, [](const auto& weak) { return weak.expired(); });
+  for (const auto& weak : cores_) {
+    if (!weak.owner_before(core) && !core.owner_before(weak)) return;
+  }
+  cores_.push_back(core);
+}
+
+void LoopWatch::shutdown() {
+  std::vector<std::shared_ptr<ClientCore>> alive;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& weak : cores_) {
+      if (auto core = weak.lock()) alive.push_back(std::move(core));
+    }
+    cores_.clear();
+  }
+  for (auto& core : alive)
+    core->forget_loop(&context());
+}
+
 void Lease::release(bool reusable) {
   if (released_) return;
   released_ = true;
