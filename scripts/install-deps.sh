@@ -12,7 +12,7 @@ packages=(
   # Unicode case mapping in the template filters (upper, lower, title)
   libicu-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev curl python3
+  libgtest-dev libgmock-dev libbenchmark-dev curl python3 openssl
   # PostgreSQL server binaries: tests start throw-away clusters with scripts/pg-cluster.sh
   postgresql-15
   # fuzzing and the thread sanitizer runtime (clang)
