@@ -2,9 +2,9 @@
 #pragma once
 
 #include <duet/conf/settings.hpp>
+#include <duet/urls/resolvers.hpp>
 #include <optional>
 #include <string>
-#include <duet/urls/resolvers.hpp>
 
 namespace tfb {
 

@@ -9,36 +9,44 @@ const Registration migration{{
     .app = "blog",
     .name = "0001_initial",
     .dependencies = {},
-    .operations = {
-        CreateModel(
-            "Author",
-            {
-                Field("id", FieldType::BigAutoField).primary_key(),
-                Field("name", FieldType::CharField).max_length(100).unique(),
-                Field("email", FieldType::CharField).max_length(254).blank().default_(""),
-            },
-            ModelOptions{.db_table = "", .ordering = {"name"}, .constraints = {}, .indexes = {}}),
-        CreateModel(
-            "Tag",
-            {
-                Field("id", FieldType::BigAutoField).primary_key(),
-                Field("name", FieldType::CharField).max_length(50).unique(),
-            },
-            ModelOptions{.db_table = "", .ordering = {"name"}, .constraints = {}, .indexes = {}}),
-        CreateModel(
-            "Post",
-            {
-                Field("id", FieldType::BigAutoField).primary_key(),
-                Field("title", FieldType::CharField).max_length(200),
-                Field("body", FieldType::TextField).blank().default_(""),
-                Field("author", FieldType::ForeignKey, "blog.Author").on_delete(CASCADE).related_name("posts"),
-                Field("created", FieldType::DateTimeField),
-            },
-            ModelOptions{.db_table = "", .ordering = {"-created", "-id"}, .constraints = {}, .indexes = {Index{.fields = {"-created"}, .name = "blog_post_created_idx"}}},
-            {
-                ThroughTable{.field = "tags", .to = "blog.Tag", .db_table = "blog_post_tags", .from_column = "post_id", .to_column = "tag_id"},
-            }),
-    },
+    .operations =
+        {
+            CreateModel("Author",
+                        {
+                            Field("id", FieldType::BigAutoField).primary_key(),
+                            Field("name", FieldType::CharField).max_length(100).unique(),
+                            Field("email", FieldType::CharField).max_length(254).blank().default_(""),
+                        },
+                        ModelOptions{.db_table = "", .ordering = {"name"}, .constraints = {}, .indexes = {}}),
+            CreateModel("Tag",
+                        {
+                            Field("id", FieldType::BigAutoField).primary_key(),
+                            Field("name", FieldType::CharField).max_length(50).unique(),
+                        },
+                        ModelOptions{.db_table = "", .ordering = {"name"}, .constraints = {}, .indexes = {}}),
+            CreateModel(
+                "Post",
+                {
+                    Field("id", FieldType::BigAutoField).primary_key(),
+                    Field("title", FieldType::CharField).max_length(200),
+                    Field("body", FieldType::TextField).blank().default_(""),
+                    Field("author", FieldType::ForeignKey, "blog.Author")
+                        .on_delete(CASCADE)
+                        .related_name("posts"),
+                    Field("created", FieldType::DateTimeField),
+                },
+                ModelOptions{.db_table = "",
+                             .ordering = {"-created", "-id"},
+                             .constraints = {},
+                             .indexes = {Index{.fields = {"-created"}, .name = "blog_post_created_idx"}}},
+                {
+                    ThroughTable{.field = "tags",
+                                 .to = "blog.Tag",
+                                 .db_table = "blog_post_tags",
+                                 .from_column = "post_id",
+                                 .to_column = "tag_id"},
+                }),
+        },
     .atomic = true,
 }};
 
