@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "backends/sqlite/column_types.hpp"
 #include "duet/db/connection.hpp"
 #include "duet/db/exceptions.hpp"
 #include "duet/db/models/many_to_many.hpp"
@@ -13,39 +14,11 @@ namespace duet::db {
 using detail::quote_name;
 
 std::string SchemaEditor::column_type(const FieldInfo& f) {
-  switch (f.type) {
-    case FieldType::AutoField:
-    case FieldType::BigAutoField:
-    case FieldType::IntegerField:
-      return "integer";
-    case FieldType::BigIntegerField:
-      return "bigint";
-    case FieldType::FloatField:
-      return "real";
-    case FieldType::DecimalField:
-      return "decimal";
-    case FieldType::BooleanField:
-      return "bool";
-    case FieldType::CharField:
-      return fmt::format("varchar({})", f.max_length.value_or(255));
-    case FieldType::TextField:
-    case FieldType::JSONField:
-      return "text";
-    case FieldType::DateTimeField:
-      return "datetime";
-    case FieldType::DateField:
-      return "date";
-    case FieldType::UUIDField:
-      return "char(32)";
-    case FieldType::BinaryField:
-      return "BLOB";
-    case FieldType::ForeignKey:
-    case FieldType::OneToOneField: {
-      const FieldInfo& target = f.related_model().pk();
-      return target.type == FieldType::BigAutoField ? "bigint" : column_type(target);
-    }
+  if (f.type == FieldType::ForeignKey || f.type == FieldType::OneToOneField) {
+    const FieldInfo& target = f.related_model().pk();
+    return sqlite::key_column_type(target.type, target.max_length);
   }
-  return "text";
+  return sqlite::column_type(f.type, f.max_length);
 }
 
 std::vector<std::string> SchemaEditor::create_model_sql(const ModelMeta& meta) {

@@ -127,6 +127,14 @@ struct BaseHandler::ViewHooks {
   std::vector<Hook> view;               // outermost first
   std::vector<Hook> exception;          // innermost first
   std::vector<Hook> template_response;  // innermost first
+
+  /// Django's process_exception_by_middleware in a sync chain: the first middleware that answers wins.
+  std::optional<HttpResponse> sync_exception_response(HttpRequest& request, std::exception_ptr error) const {
+    for (const auto& hook : exception) {
+      if (auto handled = hook.middleware->process_exception(request, error)) return handled;
+    }
+    return std::nullopt;
+  }
 };
 
 std::uint64_t BaseHandler::hops() noexcept {
@@ -237,9 +245,7 @@ HttpResponse BaseHandler::resolve_and_call(HttpRequest& request) {
     } catch (...) {
       auto error = std::current_exception();
       if (is_cancellation(error)) throw;
-      for (const auto& hook : hooks_->exception) {
-        if (auto handled = hook.middleware->process_exception(request, error)) return std::move(*handled);
-      }
+      if (auto handled = hooks_->sync_exception_response(request, error)) return std::move(*handled);
       throw;
     }
   }();
@@ -254,9 +260,7 @@ HttpResponse BaseHandler::resolve_and_call(HttpRequest& request) {
   } catch (...) {
     auto error = std::current_exception();
     if (is_cancellation(error)) throw;
-    for (const auto& hook : hooks_->exception) {
-      if (auto handled = hook.middleware->process_exception(request, error)) return std::move(*handled);
-    }
+    if (auto handled = hooks_->sync_exception_response(request, error)) return std::move(*handled);
     throw;
   }
   return response;

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "backends/sqlite/column_types.hpp"
 #include "duet/db/connection.hpp"
 #include "duet/db/exceptions.hpp"
 #include "duet/runtime/safety.hpp"
@@ -48,39 +49,11 @@ std::string SchemaEditor::literal(const Value& v) {
 }
 
 std::string SchemaEditor::column_type(const Field& f, const ProjectState& state) {
-  switch (f.type) {
-    case FieldType::AutoField:
-    case FieldType::BigAutoField:
-    case FieldType::IntegerField:
-      return "integer";
-    case FieldType::BigIntegerField:
-      return "bigint";
-    case FieldType::FloatField:
-      return "real";
-    case FieldType::DecimalField:
-      return "decimal";
-    case FieldType::BooleanField:
-      return "bool";
-    case FieldType::CharField:
-      return fmt::format("varchar({})", f.max_length_.value_or(255));
-    case FieldType::TextField:
-    case FieldType::JSONField:
-      return "text";
-    case FieldType::DateTimeField:
-      return "datetime";
-    case FieldType::DateField:
-      return "date";
-    case FieldType::UUIDField:
-      return "char(32)";
-    case FieldType::BinaryField:
-      return "BLOB";
-    case FieldType::ForeignKey:
-    case FieldType::OneToOneField: {
-      const Field& target = state.model(f.to).pk();
-      return target.type == FieldType::BigAutoField ? "bigint" : column_type(target, state);
-    }
+  if (f.type == FieldType::ForeignKey || f.type == FieldType::OneToOneField) {
+    const Field& target = state.model(f.to).pk();
+    return sqlite::key_column_type(target.type, target.max_length_);
   }
-  return "text";
+  return sqlite::column_type(f.type, f.max_length_);
 }
 
 std::string SchemaEditor::table_sql(const ModelState& model, const ProjectState& state,
