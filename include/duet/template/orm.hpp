@@ -2,11 +2,8 @@
 // in a context; it needs the duet::db library, the template library itself does not).
 //
 //     Context ctx{{"book", book}, {"books", Book::objects().select_related("author")}};
-//     {{ book.title }} {{ book.author_id }} {{ book.get_status_display }} {% for b in books %}...{% endfor %}
-//
-// A foreign key is followed ({{ book.author.name }}) once the relation is exposed — the ORM does not yet
-// give templates a type-erased way to reach the related object:
-//     duet::templates::expose_relation(&Book::author);   // once, at startup
+//     {{ book.title }} {{ book.author.name }} {{ book.get_status_display }} {% for b in books %}...{% endfor
+//     %}
 #pragma once
 
 #include "duet/db.hpp"
@@ -18,7 +15,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -78,54 +74,41 @@ inline Value column_value(const db::FieldInfo& field, const db::Value& v) {
   }
 }
 
-// Takes the address of the key member inside the instance.
-using RelationGetter = Value (*)(const void* member, const std::shared_ptr<const void>& owner);
-
-struct RelationRegistry {
-  std::shared_mutex mutex;
-  std::map<std::pair<const db::ModelMeta*, std::size_t>, RelationGetter> getters;
-  static RelationRegistry& instance() {
-    static RelationRegistry* r = new RelationRegistry;  // never destroyed (used during static teardown)
-    return *r;
-  }
-  RelationGetter find(const db::ModelMeta* meta, std::size_t offset) {
-    std::shared_lock lock(mutex);
-    auto it = getters.find({meta, offset});
-    return it == getters.end() ? nullptr : it->second;
-  }
-};
-
-template <class T>
-concept HasStr = requires(const T& t) {
-  { t.str() } -> std::convertible_to<std::string>;
-};
-
-// The template view of a model instance of type T: fields by name (and attname), pk, choices' display,
-// annotations, followed relations; {{ obj }} is obj.str() when T has one, else Django's "Book object (1)".
-template <class T>
+// The template view of a model instance, from its ModelMeta alone (so a key can be followed to a model the
+// template never saw by type): fields by name (and attname), pk, choices' display, annotations, followed
+// keys; {{ obj }} is the model's str() when it has one, else Django's "Book object (1)".
 class ModelType final : public TypeInfo {
  public:
-  static const ModelType& instance() {
-    static const ModelType type;
+  /// One per model, made on first use and kept for the program's life.
+  static const ModelType& of(const db::ModelMeta& meta) {
+    static std::mutex mutex;
+    static auto* types = new std::map<const db::ModelMeta*, std::unique_ptr<ModelType>>;  // never destroyed
+    std::lock_guard lock(mutex);
+    auto& slot = (*types)[&meta];
+    if (!slot) slot.reset(new ModelType(meta));
+    return *slot;
+  }
+  template <class T>
+  static const ModelType& of() {
+    static const ModelType& type = of(T::_meta());
     return type;
   }
-  std::string_view type_name() const override { return T::_meta().object_name; }
+
+  std::string_view type_name() const override { return meta_.object_name; }
 
   bool attr(const void* obj, const std::shared_ptr<const void>& owner, std::string_view name,
             Value& out) const override {
-    const db::ModelMeta& meta = T::_meta();
-    const auto& model = *static_cast<const T*>(obj);
     if (name == "pk") {
-      out = column_value(meta.pk(), model.pk());
+      out = column_value(meta_.pk(), meta_.pk().value_of(obj));
       return true;
     }
-    for (const auto& field : meta.fields) {
+    for (const auto& field : meta_.fields) {
       if (field.is_relation()) {
         if (name == field.attname) {
           out = column_value(field.related_model().pk(), field.value_of(obj));
           return true;
         }
-        if (name == field.name) return relation(meta, field, obj, owner, out);
+        if (name == field.name) return relation(field, obj, owner, out);
         continue;
       }
       if (name == field.name) {
@@ -148,7 +131,9 @@ class ModelType final : public TypeInfo {
         return true;
       }
     }
-    for (const auto& [n, v] : model._state.annotations) {
+    const auto& state =
+        *reinterpret_cast<const db::ModelState*>(static_cast<const char*>(obj) + meta_.state_offset);
+    for (const auto& [n, v] : state.annotations) {
       if (n == name) {
         out = v.is_null()     ? Value()
               : v.is_int()    ? Value(v.as_int())
@@ -161,38 +146,34 @@ class ModelType final : public TypeInfo {
   }
 
   std::string str(const void* obj) const override {
-    const auto& model = *static_cast<const T*>(obj);
-    if constexpr (HasStr<T>) {
-      return std::string(model.str());
-    } else {
-      db::Value pk = model.pk();
-      return T::_meta().object_name + " object (" + (pk.is_null() ? std::string("None") : pk.as_string()) +
-             ")";
-    }
+    if (meta_.ops.str) return meta_.ops.str(obj);
+    db::Value pk = meta_.pk().value_of(obj);
+    return meta_.object_name + " object (" + (pk.is_null() ? std::string("None") : pk.as_string()) + ")";
   }
 
  private:
-  static bool relation(const db::ModelMeta& meta, const db::FieldInfo& field, const void* obj,
-                       const std::shared_ptr<const void>& owner, Value& out) {
+  explicit ModelType(const db::ModelMeta& meta) : meta_(meta) {}
+
+  // Follows a key as Django does: a NULL key is None; sync code loads the row on first use (then cached in
+  // the instance); async code without select_related() gets RelatedObjectNotLoaded naming the fix.
+  static bool relation(const db::FieldInfo& field, const void* obj, const std::shared_ptr<const void>& owner,
+                       Value& out) {
     if (field.value_of(obj).is_null()) {
       out = Value();
       return true;
     }
-    RelationGetter getter = RelationRegistry::instance().find(&meta, field.offset);
-    if (!getter) {
-      throw TemplateRenderError("'" + meta.object_name + "." + field.name +
-                                "' is not exposed to templates: call duet::templates::expose_relation(&" +
-                                meta.object_name + "::" + field.name + ") once at startup");
-    }
     try {
-      out = getter(static_cast<const char*>(obj) + field.offset, owner);
+      const void* target = field.related_object(static_cast<const char*>(obj) + field.offset);
+      out = Value::object(&of(field.related_model()), target, owner);
       return true;
     } catch (const db::RelatedObjectNotLoaded&) {
-      throw;  // async code: the message names select_related() and afetch()
+      throw;
     } catch (const db::ObjectDoesNotExist&) {
       return false;  // Django: silent_variable_failure
     }
   }
+
+  const db::ModelMeta& meta_;
 };
 
 // A QuerySet in a context: evaluated once, on first use, then iterated without copies.
@@ -230,7 +211,7 @@ class QuerySetType final : public TypeInfo {
         out = Value();
       } else {
         const T& row = name == "first" ? rows.front() : rows.back();
-        out = Value::object(&ModelType<T>::instance(), &row, owner);
+        out = Value::object(&ModelType::of<T>(), &row, owner);
       }
     } else {
       return false;
@@ -241,7 +222,7 @@ class QuerySetType final : public TypeInfo {
     const auto& rows = holder(obj).evaluated();
     out.reserve(rows.size());
     for (const auto& row : rows)
-      out.push_back(Value::object(&ModelType<T>::instance(), &row, owner));
+      out.push_back(Value::object(&ModelType::of<T>(), &row, owner));
     return true;
   }
   bool truthy(const void* obj) const override { return !holder(obj).evaluated().empty(); }
@@ -249,7 +230,7 @@ class QuerySetType final : public TypeInfo {
     std::string s = "<QuerySet [";
     const auto& rows = holder(obj).evaluated();
     for (std::size_t i = 0; i < rows.size() && i < 20; ++i)
-      s += (i ? ", <" : "<") + T::_meta().object_name + ": " + ModelType<T>::instance().str(&rows[i]) + ">";
+      s += (i ? ", <" : "<") + T::_meta().object_name + ": " + ModelType::of<T>().str(&rows[i]) + ">";
     if (rows.size() > 20) s += ", '...(remaining elements truncated)...'";
     return s + "]>";
   }
@@ -263,28 +244,12 @@ class QuerySetType final : public TypeInfo {
 
 }  // namespace orm_detail
 
-// Lets templates follow `member` ({{ book.author.name }}): sync code loads the related row on first use
-// (one query, then cached in the instance), async code needs select_related() or afetch() first.
-template <class T, class M, db::FieldType K>
-void expose_relation(db::RelatedField<M, K> T::*member) {
-  const T& proto = T::_proto();
-  auto offset = static_cast<std::size_t>(reinterpret_cast<const char*>(&(proto.*member)) -
-                                         reinterpret_cast<const char*>(&proto));
-  orm_detail::RelationGetter getter = [](const void* key, const std::shared_ptr<const void>& owner) -> Value {
-    const M& target = static_cast<const db::RelatedField<M, K>*>(key)->get();
-    return Value::object(&orm_detail::ModelType<M>::instance(), &target, owner);
-  };
-  auto& reg = orm_detail::RelationRegistry::instance();
-  std::unique_lock lock(reg.mutex);
-  reg.getters[{&T::_meta(), offset}] = getter;
-}
-
 template <class T>
 requires std::derived_from<T, db::Model<T>>
 struct ValueConverter<T> {
   static Value convert(const T& obj) {
     auto owned = std::make_shared<const T>(obj);
-    return Value::object(&orm_detail::ModelType<T>::instance(), owned.get(), owned);
+    return Value::object(&orm_detail::ModelType::of<T>(), owned.get(), owned);
   }
 };
 

@@ -53,6 +53,9 @@ struct FieldInfo {
   void* (*make_related)(void* member) = nullptr;
   /// Relations: drops the cached target object (the key changed).
   void (*clear_related)(void* member) = nullptr;
+  /// Relations: the target object, as `book.author.get()` gives it — loaded on first use in sync code, else
+  /// RelatedObjectNotLoaded; for code that follows keys without knowing the types (templates).
+  const void* (*related_object)(const void* member) = nullptr;
 
   bool is_relation() const noexcept { return related_model != nullptr; }
   bool is_auto() const noexcept { return type == FieldType::AutoField || type == FieldType::BigAutoField; }
@@ -120,6 +123,8 @@ struct ModelOps {
   std::size_t (*size)(const void* list) = nullptr;
   void* (*at)(void* list, std::size_t i) = nullptr;
   void (*assign)(void* dst, const void* src) = nullptr;  // copy-assigns one instance to another
+  /// The model's `str()` (Django's __str__), when it declares one.
+  std::string (*str)(const void* obj) = nullptr;
 };
 
 class ModelMeta {

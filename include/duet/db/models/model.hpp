@@ -89,6 +89,7 @@ class Meta {
       f.related_model = []() -> const ModelMeta& { return FieldT::related_type::_meta(); };
       f.make_related = [](void* p) -> void* { return static_cast<FieldT*>(p)->_emplace_cache(); };
       f.clear_related = [](void* p) { static_cast<FieldT*>(p)->_clear_cache(); };
+      f.related_object = [](const void* p) -> const void* { return &static_cast<const FieldT*>(p)->get(); };
     }
     return f;
   }
@@ -257,6 +258,9 @@ const ModelMeta& Model<T>::_meta() {
     m->ops.size = [](const void* list) { return static_cast<const std::vector<T>*>(list)->size(); };
     m->ops.at = [](void* list, std::size_t i) -> void* { return &(*static_cast<std::vector<T>*>(list))[i]; };
     m->ops.assign = [](void* dst, const void* src) { *static_cast<T*>(dst) = *static_cast<const T*>(src); };
+    if constexpr (requires(const T& t) { std::string(t.str()); }) {
+      m->ops.str = [](const void* obj) { return std::string(static_cast<const T*>(obj)->str()); };
+    }
     detail::finish_meta(*m);
     return m.release();
   }();
