@@ -121,27 +121,21 @@ void run_operations(const Migration& m, bool backwards, SchemaEditor& editor, Pr
 }
 }  // namespace
 
-void MigrationExecutor::apply(const Migration& m) const {
+// One migration in either direction: its operations and its record change in one transaction (unless the
+// migration is marked non-atomic), with foreign keys checked before the commit.
+void MigrationExecutor::run(const Migration& m, bool backwards) const {
   auto& conn = connections[alias_];
   recorder_.ensure_schema();
   ConstraintCheckingOff off(conn);
   std::optional<transaction::atomic> tx;
   if (m.atomic) tx.emplace(alias_);
   SchemaEditor editor(alias_);
-  run_operations(m, false, editor, loader_.state_at(m.key(), false));
-  recorder_.record_applied(m.app, m.name);
-  check_foreign_keys(conn);
-}
-
-void MigrationExecutor::unapply(const Migration& m) const {
-  auto& conn = connections[alias_];
-  recorder_.ensure_schema();
-  ConstraintCheckingOff off(conn);
-  std::optional<transaction::atomic> tx;
-  if (m.atomic) tx.emplace(alias_);
-  SchemaEditor editor(alias_);
-  run_operations(m, true, editor, loader_.state_at(m.key(), false));
-  recorder_.record_unapplied(m.app, m.name);
+  run_operations(m, backwards, editor, loader_.state_at(m.key(), false));
+  if (backwards) {
+    recorder_.record_unapplied(m.app, m.name);
+  } else {
+    recorder_.record_applied(m.app, m.name);
+  }
   check_foreign_keys(conn);
 }
 
@@ -151,11 +145,7 @@ void MigrationExecutor::migrate(
   ensure_sync_context("MigrationExecutor::migrate()");
   for (auto& step : plan) {
     if (progress) progress(step, "start");
-    if (step.backwards) {
-      unapply(*step.migration);
-    } else {
-      apply(*step.migration);
-    }
+    run(*step.migration, step.backwards);
     if (progress) progress(step, "done");
   }
 }

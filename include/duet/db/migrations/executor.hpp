@@ -48,8 +48,8 @@ class MigrationExecutor {
   const MigrationLoader& loader() const noexcept { return loader_; }
 
  private:
-  void apply(const Migration& m) const;
-  void unapply(const Migration& m) const;
+  /// Applies (or with `backwards`, unapplies) one migration and records it.
+  void run(const Migration& m, bool backwards) const;
 
   const MigrationLoader& loader_;
   std::string alias_;
