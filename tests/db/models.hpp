@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "db/scratch_database.hpp"
 #include "duet/db.hpp"
 
 namespace blog {
@@ -87,26 +88,7 @@ struct Loan : Model<Loan> {
 
 namespace duet::db::testing {
 
-/// Each test gets a fresh database file with the blog tables; the configuration generation makes every
-/// thread (the test's and the runtime's sync threads) reopen its connection on the new file.
-class DbTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("duet-db-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".sqlite3");
-    std::filesystem::remove(path_);
-    DatabaseSettings s;
-    s.name = path_.string();
-    configure({{"default", s}});
-    create_tables<blog::Publisher, blog::Author, blog::Book, blog::Review, blog::Loan>();
-  }
-  void TearDown() override {
-    connections.close_all();
-    for (auto suffix : {"", "-wal", "-shm"})
-      std::filesystem::remove(path_.string() + suffix);
-  }
-  std::filesystem::path path_;
-};
+/// Each test gets a fresh database file with these tables.
+using DbTest = ScratchDatabaseTest<blog::Publisher, blog::Author, blog::Book, blog::Review, blog::Loan>;
 
 }  // namespace duet::db::testing

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "db/scratch_database.hpp"
 #include "duet/db.hpp"
 
 namespace rel {
@@ -66,24 +67,7 @@ struct Person : Model<Person> {
 
 namespace duet::db::testing {
 
-class RelTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("duet-rel-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".sqlite3");
-    std::filesystem::remove(path_);
-    DatabaseSettings s;
-    s.name = path_.string();
-    configure({{"default", s}});
-    create_tables<rel::Writer, rel::Tag, rel::Category, rel::Post, rel::Person>();
-  }
-  void TearDown() override {
-    connections.close_all();
-    for (auto suffix : {"", "-wal", "-shm"})
-      std::filesystem::remove(path_.string() + suffix);
-  }
-  std::filesystem::path path_;
-};
+/// Each test gets a fresh database file with these tables.
+using RelTest = ScratchDatabaseTest<rel::Writer, rel::Tag, rel::Category, rel::Post, rel::Person>;
 
 }  // namespace duet::db::testing
