@@ -20,7 +20,7 @@ packages=(
 )
 if [[ "${DUET_WITH_PEERS:-0}" == 1 ]]; then
   # Peers measured beside duet in bench/ (never needed by the test suite).
-  packages+=(wrk nginx-light python3-django python3-asgiref gunicorn)
+  packages+=(wrk nginx-light python3-django python3-asgiref gunicorn python3-psycopg2)
 fi
 
 missing=()
