@@ -1,7 +1,8 @@
 #include "duet/http/json_response.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <stdexcept>
+
+#include "duet/http/json.hpp"
 
 namespace duet::http {
 
@@ -10,7 +11,7 @@ JsonResponse::JsonResponse(const boost::json::value& data, bool safe, int status
   if (safe && !data.is_object())
     throw std::invalid_argument(
         "In order to allow non-dict objects to be serialized set the safe parameter to False.");
-  set_content(boost::json::serialize(data));
+  set_content(json_dumps(data));
 }
 
 }  // namespace duet::http

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "duet/http/exceptions.hpp"
 #include "duet/http/json_response.hpp"
 
@@ -70,6 +72,32 @@ TEST(HttpResponse, TheFamily) {
   // A subclass returned as HttpResponse keeps everything (views return HttpResponse by value).
   HttpResponse as_base = HttpResponseNotAllowed({"GET"});
   EXPECT_EQ(as_base.headers["Allow"], "GET");
+}
+
+// Floats as Python's json.dumps writes them (checked with /usr/bin/python3: json.dumps([...],
+// separators=(",", ":"))).
+TEST(JsonResponse, FloatsAsPythonWritesThem) {
+  boost::json::array values{1.0028,
+                            1e20,
+                            1e16,
+                            1e15,
+                            0.0001,
+                            0.00001,
+                            100.0,
+                            123456789012.0,
+                            -0.0,
+                            5e-324,
+                            1.7976931348623157e308,
+                            0.1 + 0.2,
+                            -2.5,
+                            7};
+  EXPECT_EQ(JsonResponse(values, false).content(),
+            "[1.0028,1e+20,1e+16,1000000000000000.0,0.0001,1e-05,100.0,123456789012.0,-0.0,5e-324,"
+            "1.7976931348623157e+308,0.30000000000000004,-2.5,7]");
+  EXPECT_EQ(JsonResponse(boost::json::object{{"x", boost::json::object{{"y\"", 1.5}}}}).content(),
+            "{\"x\":{\"y\\\"\":1.5}}");
+  EXPECT_EQ(JsonResponse(boost::json::array{std::nan(""), HUGE_VAL, -HUGE_VAL}, false).content(),
+            "[NaN,Infinity,-Infinity]");
 }
 
 TEST(JsonResponse, SafeAndUnsafe) {

@@ -1,0 +1,126 @@
+#include "duet/http/json.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <cmath>
+#include <string_view>
+
+namespace duet::http {
+
+namespace {
+
+bool holds_double(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::double_:
+      return true;
+    case boost::json::kind::array:
+      for (const auto& e : v.get_array())
+        if (holds_double(e)) return true;
+      return false;
+    case boost::json::kind::object:
+      for (const auto& kv : v.get_object())
+        if (holds_double(kv.value())) return true;
+      return false;
+    default:
+      return false;
+  }
+}
+
+// Python's float_repr_style 'short': the shortest round-trip digits, fixed notation for exponents in
+// [-4, 16), scientific otherwise.
+void append_double(std::string& out, double d) {
+  if (std::isnan(d)) {
+    out += "NaN";
+    return;
+  }
+  if (std::isinf(d)) {
+    out += d > 0 ? "Infinity" : "-Infinity";
+    return;
+  }
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  std::string_view sci(buf, static_cast<std::size_t>(end - buf));
+  bool negative = sci.front() == '-';
+  if (negative) sci.remove_prefix(1);
+  auto e_pos = sci.find('e');
+  std::string digits;
+  for (char c : sci.substr(0, e_pos))
+    if (c != '.') digits += c;
+  int exponent = 0;
+  std::string_view exp_text = sci.substr(e_pos + 1);
+  if (exp_text.front() == '+') exp_text.remove_prefix(1);
+  std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exponent);
+
+  if (negative) out += '-';
+  if (exponent >= -4 && exponent < 16) {
+    if (exponent < 0) {
+      out += "0.";
+      out.append(static_cast<std::size_t>(-exponent - 1), '0');
+      out += digits;
+    } else if (static_cast<int>(digits.size()) <= exponent + 1) {
+      out += digits;
+      out.append(static_cast<std::size_t>(exponent + 1) - digits.size(), '0');
+      out += ".0";
+    } else {
+      out.append(digits, 0, static_cast<std::size_t>(exponent + 1));
+      out += '.';
+      out.append(digits, static_cast<std::size_t>(exponent + 1));
+    }
+    return;
+  }
+  out += digits.front();
+  if (digits.size() > 1) {
+    out += '.';
+    out.append(digits, 1);
+  }
+  out += exponent < 0 ? "e-" : "e+";
+  int magnitude = exponent < 0 ? -exponent : exponent;
+  if (magnitude < 10) out += '0';
+  out += std::to_string(magnitude);
+}
+
+void append(std::string& out, const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::double_:
+      append_double(out, v.get_double());
+      return;
+    case boost::json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& e : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        append(out, e);
+      }
+      out += ']';
+      return;
+    }
+    case boost::json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& kv : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        out += boost::json::serialize(boost::json::string_view(kv.key()));
+        out += ':';
+        append(out, kv.value());
+      }
+      out += '}';
+      return;
+    }
+    default:
+      out += boost::json::serialize(v);
+  }
+}
+
+}  // namespace
+
+std::string json_dumps(const boost::json::value& value) {
+  // The common case (no floating point anywhere) keeps Boost.JSON's single-pass serializer.
+  if (!holds_double(value)) return boost::json::serialize(value);
+  std::string out;
+  append(out, value);
+  return out;
+}
+
+}  // namespace duet::http
