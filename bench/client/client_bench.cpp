@@ -17,6 +17,7 @@
 #include <duet/server/server.hpp>
 #include <duet/urls/resolvers.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -150,7 +151,12 @@ int main(int argc, char** argv) {
   server.start();
   upstream = "http://127.0.0.1:" + std::to_string(server.port());
   std::printf("server on %s, %d s per run\n", upstream.c_str(), seconds);
+  std::fflush(stdout);
 
+  if (only == "serve") {
+    // For probing by hand (curl, wrk, perf): serve for `seconds`, then stop as the runs do.
+    std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  }
   if (only.empty() || only == "plaintext") {
     for (int connections : {1, 64}) {
       auto url = upstream + "/plaintext/";

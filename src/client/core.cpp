@@ -368,17 +368,20 @@ Task<void> ClientCore::exchange(const Prepared& request, const Timeout& timeout,
   }
 }
 
-Task<std::optional<std::string>> ClientCore::next_chunk(StreamState& state) {
-  if (state.done || !state.parser || !state.lease) co_return std::nullopt;
+Task<std::size_t> ClientCore::append_body(StreamState& state, std::string& out, std::size_t want) {
+  if (state.done || !state.parser || !state.lease || want == 0) co_return 0;
   auto& parser = *state.parser;
   auto& connection = **state.lease;
-  std::string out(chunk_size, '\0');
+  // Only `want` bytes are zero-filled by the resize, never a fixed 64 KiB: a small response costs a small
+  // buffer (a 64 KiB memset and its page faults per call were most of a small request's cost).
+  const std::size_t start = out.size();
+  out.resize(start + want);
   std::size_t n = 0;
   while (!parser.is_done()) {
-    parser.get().body().data = out.data();
-    parser.get().body().size = out.size();
-    connection.lowest().expires_after(state.timeout.read);
+    parser.get().body().data = out.data() + start;
+    parser.get().body().size = want;
     error_code ec;
+    connection.lowest().expires_after(state.timeout.read);
     if (connection.tls) {
       ec = co_await read_some(*connection.tls, connection.buffer, parser);
     } else {
@@ -386,17 +389,36 @@ Task<std::optional<std::string>> ClientCore::next_chunk(StreamState& state) {
     }
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
+      out.resize(start);
       state.lease->release(false);
       throw_read_error(ec, state);
     }
-    n = out.size() - parser.get().body().size;
+    n = want - parser.get().body().size;
     if (n > 0) break;
   }
-  out.resize(n);
+  out.resize(start + n);
   state.received += n;
   if (parser.is_done()) {
     state.done = true;
     state.lease->release(parser.keep_alive());
+  }
+  co_return n;
+}
+
+std::size_t ClientCore::next_read_size(const StreamState& state, std::size_t have) {
+  if (!state.parser) return 0;
+  if (auto length = state.parser->content_length_remaining()) {
+    return static_cast<std::size_t>(std::min<std::uint64_t>(*length, chunk_size));
+  }
+  // Chunked or until-close: grow with what has arrived so far, from a small first step.
+  return std::clamp<std::size_t>(have, 4096, chunk_size);
+}
+
+Task<std::optional<std::string>> ClientCore::next_chunk(StreamState& state) {
+  std::string out;
+  while (!state.done) {
+    auto want = std::max<std::size_t>(next_read_size(state, (**state.lease).buffer.size()), 1);
+    if (co_await append_body(state, out, want) > 0) break;
   }
   if (out.empty()) co_return std::nullopt;
   co_return out;
@@ -417,8 +439,10 @@ Task<Response> ClientCore::request(std::string method, std::string url, RequestO
     if (auto length = state.parser->content_length()) {
       response.content.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*length, state.limit)));
     }
-    while (auto chunk = co_await next_chunk(state))
-      response.content += *chunk;
+    // Straight into the response: no chunk strings in between.
+    while (!state.done)
+      co_await append_body(state, response.content,
+                           std::max<std::size_t>(next_read_size(state, response.content.size()), 1));
 
     auto location = response.header("Location");
     if (!follow || !response.is_redirect() || !location) {

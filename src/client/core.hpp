@@ -129,6 +129,10 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   Task<StreamingResponse> stream(std::string method, std::string url, RequestOptions options);
   /// The next piece of a streamed body, or nullopt at its end (the connection then goes back to the pool).
   static Task<std::optional<std::string>> next_chunk(StreamState& state);
+  /// Appends at most `want` body bytes to `out` (at least one unless the body has ended); returns how many.
+  static Task<std::size_t> append_body(StreamState& state, std::string& out, std::size_t want);
+  /// How much to ask for next: the rest of a known length (at most 64 KiB), else a step that grows.
+  static std::size_t next_read_size(const StreamState& state, std::size_t have);
 
   void close_idle();
   std::size_t open_connections() const;

@@ -68,8 +68,8 @@ Task<std::unique_ptr<Connection>> OriginPool::acquire(boost::asio::execution_con
       co_return nullptr;
     }
     auto executor = co_await boost::asio::this_coro::executor;
-    waiter = std::make_shared<Waiter>(
-        Waiter{loop, executor, std::make_shared<boost::asio::steady_timer>(executor, pool_timeout)});
+    waiter = std::make_shared<Waiter>(Waiter{
+        loop, executor, std::make_shared<boost::asio::steady_timer>(executor, pool_timeout), false, nullptr});
     waiters_.push_back(waiter);
   }
   boost::system::error_code ec;
