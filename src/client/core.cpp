@@ -2,6 +2,7 @@
 // request, read the head; the body is read by next_chunk. Redirects are followed here too.
 #include "core.hpp"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -285,6 +286,9 @@ Task<Lease> ClientCore::connect(const Origin& origin, const Timeout& timeout, co
     throw ConnectError("cannot connect to " + origin.host + ":" + origin.port + ": " + ec.message(), method,
                        url);
   connection->tcp->socket().set_option(asio::ip::tcp::no_delay(true), ec);
+  // Asio opens sockets without close-on-exec: a process that runs a child (a view calling a tool) would hand
+  // it every pooled upstream connection, keeping them open after we close them.
+  ::fcntl(connection->tcp->socket().native_handle(), F_SETFD, FD_CLOEXEC);
 
   if (origin.tls()) {
     connection->tls.emplace(std::move(*connection->tcp), ssl_context());
