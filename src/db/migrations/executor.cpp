@@ -123,20 +123,25 @@ void run_operations(const Migration& m, bool backwards, SchemaEditor& editor, Pr
 
 // One migration in either direction: its operations and its record change in one transaction (unless the
 // migration is marked non-atomic), with foreign keys checked before the commit.
+// On PostgreSQL the DDL is transactional and the keys are DEFERRABLE INITIALLY DEFERRED: the commit checks
+// them, so neither the pragmas nor the explicit check are needed there.
 void MigrationExecutor::run(const Migration& m, bool backwards) const {
   auto& conn = connections[alias_];
   recorder_.ensure_schema();
-  ConstraintCheckingOff off(conn);
+  SchemaEditor editor(alias_);
+  const bool sqlite = !editor.postgresql();
+  std::optional<ConstraintCheckingOff> off;
+  if (sqlite) off.emplace(conn);
   std::optional<transaction::atomic> tx;
   if (m.atomic) tx.emplace(alias_);
-  SchemaEditor editor(alias_);
   run_operations(m, backwards, editor, loader_.state_at(m.key(), false));
+  editor.execute_deferred();
   if (backwards) {
     recorder_.record_unapplied(m.app, m.name);
   } else {
     recorder_.record_applied(m.app, m.name);
   }
-  check_foreign_keys(conn);
+  if (sqlite) check_foreign_keys(conn);
 }
 
 void MigrationExecutor::migrate(
@@ -160,8 +165,11 @@ std::vector<std::pair<std::string, std::vector<std::string>>> MigrationExecutor:
     op->state_forwards(m.app, next);
     states.push_back(std::move(next));
   }
+  // One editor for the whole migration: its deferred statements (PostgreSQL's keys and indexes) come last,
+  // under the last operation, as Django's sqlmigrate prints them.
+  SchemaEditor editor(alias_, /*collect_only=*/true);
   auto one = [&](std::size_t i) {
-    SchemaEditor editor(alias_, /*collect_only=*/true);
+    const std::size_t before = editor.collected_sql().size();
     if (backwards) {
       if (!m.operations[i]->reversible()) {
         out.push_back({m.operations[i]->describe(), {"-- THIS OPERATION IS NOT REVERSIBLE"}});
@@ -171,7 +179,9 @@ std::vector<std::pair<std::string, std::vector<std::string>>> MigrationExecutor:
     } else {
       m.operations[i]->database_forwards(m.app, editor, states[i], states[i + 1]);
     }
-    out.push_back({m.operations[i]->describe(), editor.collected_sql()});
+    out.push_back(
+        {m.operations[i]->describe(),
+         std::vector<std::string>(editor.collected_sql().begin() + before, editor.collected_sql().end())});
   };
   if (backwards) {
     for (std::size_t i = m.operations.size(); i-- > 0;)
@@ -179,6 +189,12 @@ std::vector<std::pair<std::string, std::vector<std::string>>> MigrationExecutor:
   } else {
     for (std::size_t i = 0; i < m.operations.size(); ++i)
       one(i);
+  }
+  const std::size_t listed = editor.collected_sql().size();
+  editor.execute_deferred();
+  if (!out.empty()) {
+    const auto& all = editor.collected_sql();
+    out.back().second.insert(out.back().second.end(), all.begin() + listed, all.end());
   }
   return out;
 }

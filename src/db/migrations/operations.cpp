@@ -106,12 +106,14 @@ void AddField::state_forwards(const std::string& app, ProjectState& state) const
 
 void AddField::database_forwards(const std::string& app, SchemaEditor& e, const ProjectState& from,
                                  const ProjectState& to) const {
-  e.remake_table(from.model(app, model_name), to.model(app, model_name), to);
+  const ModelState& after = to.model(app, model_name);
+  e.add_field(from.model(app, model_name), after, *after.find_field(field.name), to);
 }
 
 void AddField::database_backwards(const std::string& app, SchemaEditor& e, const ProjectState& from,
                                   const ProjectState& to) const {
-  e.remake_table(from.model(app, model_name), to.model(app, model_name), to);
+  const ModelState& with = from.model(app, model_name);
+  e.remove_field(with, to.model(app, model_name), *with.find_field(field.name), to);
 }
 
 std::string AddField::describe() const {
@@ -134,7 +136,7 @@ void RemoveField::state_forwards(const std::string& app, ProjectState& state) co
   if (it->primary_key_)
     throw FieldError(fmt::format("RemoveField: {}.{} is the primary key", m.label(), name));
   m.fields.erase(it);
-  // Indexes and constraints over the field go with it, as SQLite drops them with the column.
+  // Indexes and constraints over the field go with it, as both databases drop them with the column.
   auto uses = [&](const std::vector<std::string>& names) {
     return std::any_of(names.begin(), names.end(), [&](const std::string& n) {
       return n == name || (!n.empty() && n[0] == '-' && n.substr(1) == name);
@@ -149,12 +151,14 @@ void RemoveField::state_forwards(const std::string& app, ProjectState& state) co
 
 void RemoveField::database_forwards(const std::string& app, SchemaEditor& e, const ProjectState& from,
                                     const ProjectState& to) const {
-  e.remake_table(from.model(app, model_name), to.model(app, model_name), to);
+  const ModelState& with = from.model(app, model_name);
+  e.remove_field(with, to.model(app, model_name), *with.find_field(name), to);
 }
 
 void RemoveField::database_backwards(const std::string& app, SchemaEditor& e, const ProjectState& from,
                                      const ProjectState& to) const {
-  e.remake_table(from.model(app, model_name), to.model(app, model_name), to);
+  const ModelState& with = to.model(app, model_name);
+  e.add_field(from.model(app, model_name), with, *with.find_field(name), to);
 }
 
 std::string RemoveField::describe() const {
@@ -176,14 +180,24 @@ void AlterField::state_forwards(const std::string& app, ProjectState& state) con
   *f = field;
 }
 
+namespace {
+// Either direction: `from` is the state being left, `to` the one being reached.
+void alter_between(const std::string& app, SchemaEditor& e, const ProjectState& from, const ProjectState& to,
+                   const std::string& model, const std::string& field) {
+  const ModelState& a = from.model(app, model);
+  const ModelState& b = to.model(app, model);
+  e.alter_field(a, b, *a.find_field(field), *b.find_field(field), from, to);
+}
+}  // namespace
+
 void AlterField::database_forwards(const std::string& app, SchemaEditor& e, const ProjectState& from,
                                    const ProjectState& to) const {
-  e.remake_table(from.model(app, model_name), to.model(app, model_name), to);
+  alter_between(app, e, from, to, model_name, field.name);
 }
 
 void AlterField::database_backwards(const std::string& app, SchemaEditor& e, const ProjectState& from,
                                     const ProjectState& to) const {
-  e.remake_table(from.model(app, model_name), to.model(app, model_name), to);
+  alter_between(app, e, from, to, model_name, field.name);
 }
 
 std::string AlterField::describe() const {
@@ -332,15 +346,16 @@ void AddConstraint::state_forwards(const std::string& app, ProjectState& state) 
   m.options.constraints.push_back(constraint);
 }
 
-// SQLite cannot add or drop a table constraint: both rebuild the table (as Django does).
+// SQLite cannot add or drop a table constraint: the editor rebuilds the table there (as Django does).
 void AddConstraint::database_forwards(const std::string& app, SchemaEditor& e, const ProjectState& from,
                                       const ProjectState& to) const {
-  e.remake_table(from.model(app, model_name), to.model(app, model_name), to);
+  e.add_constraint(from.model(app, model_name), to.model(app, model_name), constraint, to);
 }
 
 void AddConstraint::database_backwards(const std::string& app, SchemaEditor& e, const ProjectState& from,
                                        const ProjectState& to) const {
-  e.remake_table(from.model(app, model_name), to.model(app, model_name), to);
+  e.remove_constraint(from.model(app, model_name), to.model(app, model_name), constraint_name(constraint),
+                      to);
 }
 
 std::string AddConstraint::describe() const {
@@ -361,12 +376,13 @@ void RemoveConstraint::state_forwards(const std::string& app, ProjectState& stat
 
 void RemoveConstraint::database_forwards(const std::string& app, SchemaEditor& e, const ProjectState& from,
                                          const ProjectState& to) const {
-  e.remake_table(from.model(app, model_name), to.model(app, model_name), to);
+  e.remove_constraint(from.model(app, model_name), to.model(app, model_name), name, to);
 }
 
 void RemoveConstraint::database_backwards(const std::string& app, SchemaEditor& e, const ProjectState& from,
                                           const ProjectState& to) const {
-  e.remake_table(from.model(app, model_name), to.model(app, model_name), to);
+  const ModelState& with = to.model(app, model_name);
+  e.add_constraint(from.model(app, model_name), with, *with.find_constraint(name), to);
 }
 
 std::string RemoveConstraint::describe() const {

@@ -2,13 +2,25 @@
 
 #include <chrono>
 
+#include <fmt/format.h>
+
 #include "duet/db/connection.hpp"
+#include "duet/db/migrations/schema_editor.hpp"
 #include "duet/runtime/safety.hpp"
 
 namespace duet::db::migrations {
 
 bool MigrationRecorder::has_table() const {
   ensure_sync_context("MigrationRecorder");
+  if (migrations::vendor_of_alias(alias_) == "postgresql") {
+    // In the connection's current schema, as Django's introspection of table_names().
+    return !connections[alias_]
+                .query(
+                    "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = "
+                    "?",
+                    {std::string(table)})
+                .empty();
+  }
   return !connections[alias_]
               .query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", {std::string(table)})
               .empty();
@@ -16,9 +28,12 @@ bool MigrationRecorder::has_table() const {
 
 void MigrationRecorder::ensure_schema() const {
   if (has_table()) return;
-  connections[alias_].execute_script(
-      "CREATE TABLE IF NOT EXISTS \"duet_migrations\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "
-      "\"app\" varchar(255) NOT NULL, \"name\" varchar(255) NOT NULL, \"applied\" datetime NOT NULL)");
+  // Django's MigrationRecorder.Migration model, through the same column types as every other table.
+  const bool pg = migrations::vendor_of_alias(alias_) == "postgresql";
+  connections[alias_].execute_script(fmt::format(
+      "CREATE TABLE IF NOT EXISTS \"duet_migrations\" (\"id\" {} NOT NULL PRIMARY KEY{}, "
+      "\"app\" varchar(255) NOT NULL, \"name\" varchar(255) NOT NULL, \"applied\" {} NOT NULL)",
+      pg ? "serial" : "integer", pg ? "" : " AUTOINCREMENT", pg ? "timestamp with time zone" : "datetime"));
 }
 
 std::set<Dependency> MigrationRecorder::applied() const {
