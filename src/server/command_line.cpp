@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <string_view>
 
@@ -126,6 +127,9 @@ int run_main(int argc, const char* const* argv, asgi::Application app, asgi::Syn
     RuntimeOptions runtime_options;
     runtime_options.loops = line.workers;
     runtime_options.sync_threads = line.server.threads;
+    if (const char* spin = std::getenv("DUET_LOOP_SPIN_US"); spin && *spin) {
+      runtime_options.loop_spin = std::chrono::microseconds(std::strtol(spin, nullptr, 10));
+    }
     Runtime runtime(runtime_options);
     Server server(runtime, std::move(app), line.server);
     return server.serve();

@@ -4,6 +4,12 @@
 // gathered while the application runs, a client that goes away is noticed at once (http.disconnect and
 // cancellation of the application), and a full buffer stops reading (back-pressure). Responses are
 // accumulated and written with one write per batch of pipelined requests.
+//
+// On plain sockets, once a read leaves the socket drained the reader waits for readability instead of
+// reading into the buffer: that saves the recv() that would only say EAGAIN, and it lets an idle
+// keep-alive connection give its read buffer, output string and header vector back to the loop's
+// ConnectionPool, so it costs little more than this object and its suspended coroutines. Responses are
+// written with a non-blocking send first; only what the kernel does not take goes through async_write.
 #pragma once
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -31,49 +37,28 @@ namespace duet::server::detail {
 template <class Socket>
 class Connection final : public ConnectionBase {
  public:
-  Connection(LoopState& loop, Socket socket, std::optional<asgi::Address> client,
+  Connection(std::shared_ptr<LoopState> loop, Socket socket, std::optional<asgi::Address> client,
              std::optional<asgi::Address> server)
-      : ConnectionBase(loop),
+      : ConnectionBase(*loop),
+        keep_loop_(std::move(loop)),
         socket_(std::move(socket)),
-        options_(loop.core.options),
-        cap_(initial_buffer),
-        buf_(new char[initial_buffer]),
+        options_(loop_.core.options),
         max_cap_(std::max<std::size_t>(
             options_.limits.max_request_line + options_.limits.max_header_bytes + 4096, 64 * 1024)),
-        conn_waiter_(loop.io.get_executor()),
-        app_waiter_(loop.io.get_executor()) {
+        conn_waiter_(loop_.io.get_executor()),
+        app_waiter_(loop_.io.get_executor()) {
     scope_.client = std::move(client);
     scope_.server = std::move(server);
     scope_.root_path = options_.root_path;
     scope_.scheme = tls ? "https" : "http";
-    scope_.state = loop.core.state;
+    scope_.state = loop_.core.state;
   }
 
-  Task<void> run() {
-    if constexpr (tls) {
-      // Bounded like the header phase: a client that connects and never completes the handshake (or
-      // speaks plain HTTP to the TLS port) is closed by the sweeper or fails the handshake.
-      deadline = Clock::now() + options_.timeouts.tls_handshake;
-      boost::system::error_code ec;
-      co_await socket_.async_handshake(boost::asio::ssl::stream_base::server,
-                                       boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-      deadline = Clock::time_point::max();
-      if (ec || closed_) {
-        close_socket();
-        co_return;
-      }
-    }
-    receive_fn_ = [this] { return receive(); };
-    send_fn_ = [this](asgi::SendEvent event) { return send(std::move(event)); };
-    start_read();
-    try {
-      co_await serve();
-    } catch (const std::exception&) {
-      // A failed write or a cancelled wait: the connection is over either way.
-    }
-    close_socket();
-    while (reading_ || app_running_)
-      co_await wait(conn_waiter_);
+  /// Serves the connection to its end, then deletes it. The only coroutine frame an idle connection adds
+  /// is this one's and serve()'s: the object lives on the heap, one type per frame.
+  static Task<void> run(Connection* raw) {
+    std::unique_ptr<Connection> self(raw);
+    co_await self->serve_all();
   }
 
   void on_timeout() override { close_socket(); }
@@ -88,9 +73,41 @@ class Connection final : public ConnectionBase {
 
  private:
   static constexpr bool tls = is_tls_stream<Socket>::value;
-  static constexpr std::size_t initial_buffer = 1024;
   static constexpr std::size_t max_batched_output = 64 * 1024;
   enum class Response { not_started, started, streaming, done };
+
+  Task<void> serve_all() {
+    if constexpr (tls) {
+      // Bounded like the header phase: a client that connects and never completes the handshake (or
+      // speaks plain HTTP to the TLS port) is closed by the sweeper or fails the handshake.
+      deadline = Clock::now() + options_.timeouts.tls_handshake;
+      boost::system::error_code ec;
+      co_await socket_.async_handshake(boost::asio::ssl::stream_base::server,
+                                       boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+      deadline = Clock::time_point::max();
+      if (ec || closed_) {
+        close_socket();
+        co_return;
+      }
+    }
+    if constexpr (!tls) {
+      // Reads and writes are tried at once and must not block: would_block sends them to the reactor.
+      boost::system::error_code ignored;
+      socket_.non_blocking(true, ignored);
+    }
+    receive_fn_ = [this] { return receive(); };
+    send_fn_ = [this](asgi::SendEvent event) { return send(std::move(event)); };
+    // A read, not a readiness wait: bytes that came with the connection raised no edge we could wait for.
+    start_read();
+    try {
+      co_await serve();
+    } catch (const std::exception&) {
+      // A failed write or a cancelled wait: the connection is over either way.
+    }
+    close_socket();
+    while (reading_ || app_running_)
+      co_await wait(conn_waiter_);
+  }
 
   static Task<boost::system::error_code> wait(Waiter& waiter) {
     boost::system::error_code ec;
@@ -103,8 +120,14 @@ class Connection final : public ConnectionBase {
 
   // ---- the reader ----
 
-  void start_read() {
-    if (reading_ || eof_ || closed_ || upgrading_) return;
+  /// Makes room at the end of the buffer (taking one from the pool if there is none); false when it is
+  /// full at its largest.
+  bool make_room() {
+    if (!buf_) {
+      buf_ = loop_.pool.take_buffer();
+      cap_ = ConnectionPool::buffer_size;
+      begin_ = end_ = 0;
+    }
     if (begin_ == end_) {
       begin_ = end_ = 0;
     } else if (begin_ > 0) {
@@ -113,20 +136,79 @@ class Connection final : public ConnectionBase {
       begin_ = 0;
     }
     if (end_ == cap_) {
-      if (cap_ >= max_cap_) return;  // full: the consumer calls start_read() again once it took some
+      if (cap_ >= max_cap_) return false;  // full: the consumer calls start_read() again once it took some
       std::size_t grown = std::min(cap_ * 2, max_cap_);
       std::unique_ptr<char[]> bigger(new char[grown]);
       std::memcpy(bigger.get(), buf_.get(), end_);
       buf_ = std::move(bigger);
       cap_ = grown;
     }
-    reading_ = true;
-    socket_.async_read_some(boost::asio::buffer(buf_.get() + end_, cap_ - end_),
-                            [this](boost::system::error_code ec, std::size_t n) { on_read(ec, n); });
+    return true;
   }
 
-  void on_read(boost::system::error_code ec, std::size_t n) {
+  /// Starts a read into the buffer. Asio tries it at once, so it is right whatever the socket's state.
+  void start_read() {
+    if (reading_ || eof_ || closed_ || upgrading_) return;
+    if (!make_room()) return;
+    reading_ = true;
+    reading_into_buffer_ = true;
+    const std::size_t want = cap_ - end_;
+    socket_.async_read_some(
+        boost::asio::buffer(buf_.get() + end_, want),
+        [this, want](boost::system::error_code ec, std::size_t n) { on_read(ec, n, want); });
+  }
+
+  /// Plain sockets, right after a read that came back short (the socket is drained): wait for the next
+  /// bytes without a buffer. Only right after such a read, in the same handler: the reactor is
+  /// edge-triggered, and an edge it saw while nothing waited would be lost to a wait started later.
+  void wait_readable() {
+    reading_ = true;
+    reading_into_buffer_ = false;
+    socket_.async_wait(Socket::wait_read, [this](boost::system::error_code ec) { on_readable(ec); });
+  }
+
+  void on_readable(boost::system::error_code ec) {
+    if (!ec && !upgrading_ && !closed_ && make_room()) {
+      const std::size_t want = cap_ - end_;
+      std::size_t n = socket_.read_some(boost::asio::buffer(buf_.get() + end_, want), ec);
+      if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
+        wait_readable();  // readable, then not: wait again (same handler, so no edge is lost)
+        return;
+      }
+      on_read(ec, n, want);
+      return;
+    }
+    if (!ec && !upgrading_ && !closed_) {
+      // Full at its largest: the consumer restarts reading once it took some.
+      reading_ = false;
+      conn_waiter_.notify();
+      app_waiter_.notify();
+      return;
+    }
+    on_read(ec, 0, 0);
+  }
+
+  /// The buffer, output string and header vector go back to the loop's pool while nothing is in them.
+  void release_idle_memory() {
+    if (buf_ && begin_ == end_ && !(reading_ && reading_into_buffer_)) {
+      if (cap_ == ConnectionPool::buffer_size) {
+        loop_.pool.give_buffer(std::move(buf_));
+      } else {
+        buf_.reset();
+      }
+      cap_ = 0;
+      begin_ = end_ = 0;
+    }
+    if (out_.empty()) loop_.pool.give(out_);
+    loop_.pool.give(scope_.headers);
+    asgi::Headers().swap(start_.headers);
+    // The last request's cancellation handler holds its Context (and so its flow) until replaced.
+    app_cancel_.slot().clear();
+  }
+
+  void on_read(boost::system::error_code ec, std::size_t n, std::size_t want) {
     reading_ = false;
+    reading_into_buffer_ = false;
     if (upgrading_) {
       // The read was cancelled to hand the socket to the WebSocket: not an end of the connection.
       if (!ec) end_ += n;
@@ -143,7 +225,15 @@ class Connection final : public ConnectionBase {
       }
     } else {
       end_ += n;
-      start_read();
+      if constexpr (!tls) {
+        if (n < want) {
+          wait_readable();
+        } else {
+          start_read();
+        }
+      } else {
+        start_read();
+      }
     }
     conn_waiter_.notify();
     app_waiter_.notify();
@@ -160,8 +250,28 @@ class Connection final : public ConnectionBase {
     app_waiter_.notify();
   }
 
+  /// Plain sockets: one non-blocking send of what is pending. True if all of it went out; otherwise the
+  /// rest stays in out_ for flush().
+  bool write_now() {
+    if constexpr (tls) {
+      return out_.empty();
+    } else {
+      if (out_.empty()) return true;
+      if (closed_) return false;
+      boost::system::error_code ec;
+      std::size_t n = socket_.write_some(boost::asio::buffer(out_), ec);
+      if (ec) return false;  // would_block, or an error flush() will meet and report
+      if (n == out_.size()) {
+        out_.clear();
+        return true;
+      }
+      out_.erase(0, n);
+      return false;
+    }
+  }
+
   Task<void> flush() {
-    if (out_.empty()) co_return;
+    if (write_now()) co_return;
     if (closed_) throw boost::system::system_error(boost::asio::error::not_connected);
     deadline = Clock::now() + options_.timeouts.write;
     boost::system::error_code ec;
@@ -215,13 +325,16 @@ class Connection final : public ConnectionBase {
         if (eof_ || closed_) co_return;
         if (loop_.shutting_down && !head_started) co_return;
         start_read();
-        co_await wait(conn_waiter_);
+        if (!head_started) release_idle_memory();
+        boost::system::error_code ignored;
+        co_await conn_waiter_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
       }
       idle_ = false;
       if (scan.result == HeadScan::error) {
         co_await respond_error(scan.status);
         co_return;
       }
+      if (scope_.headers.capacity() == 0) loop_.pool.take(scope_.headers);
       parser_.emplace(options_.limits, scope_);
       int status = parser_->parse_head(data(), scan.head_length);
       begin_ += scan.head_length;
@@ -251,8 +364,10 @@ class Connection final : public ConnectionBase {
               conn_waiter_.notify();
             }));
       }
-      while (app_running_)
-        co_await wait(conn_waiter_);
+      while (app_running_) {
+        boost::system::error_code ignored;
+        co_await conn_waiter_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+      }
 
       // After it.
       if (response_ != Response::done) {
@@ -270,7 +385,7 @@ class Connection final : public ConnectionBase {
       }
       // Pipelined requests already here: answer them before writing, so a batch goes out in one write.
       if (out_.size() < max_batched_output && has_complete_head()) continue;
-      co_await flush();
+      if (!write_now()) co_await flush();
     }
   }
 
@@ -306,6 +421,7 @@ class Connection final : public ConnectionBase {
 
   void begin_request() {
     ++requests_;
+    if (out_.capacity() == std::string().capacity()) loop_.pool.take(out_);
     keep_alive_ = parser_->keep_alive() && !loop_.shutting_down;
     chunked_body_ = parser_->chunked();
     body_remaining_ = chunked_body_ ? 0 : parser_->content_length().value_or(0);
@@ -412,6 +528,7 @@ class Connection final : public ConnectionBase {
       keep_alive_ = plan_.keep_alive;
       status_ = start_.status;
       response_ = Response::streaming;
+      asgi::Headers().swap(start_.headers);  // written: free them now, not at the next request
     }
     const std::size_t size = piece->body.size();
     switch (plan_.framing) {
@@ -450,14 +567,16 @@ class Connection final : public ConnectionBase {
     return true;
   }
 
+  std::shared_ptr<LoopState> keep_loop_;
   Socket socket_;
   const ServerOptions& options_;
-  std::size_t cap_;
-  std::unique_ptr<char[]> buf_;
+  std::size_t cap_ = 0;
+  std::unique_ptr<char[]> buf_;  // null while idle (plain sockets)
   std::size_t max_cap_;
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
   bool reading_ = false;
+  bool reading_into_buffer_ = false;
   bool eof_ = false;
   bool closed_ = false;
   bool idle_ = true;

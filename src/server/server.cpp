@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -37,25 +38,31 @@ std::optional<asgi::Address> address_of(const unix_socket::endpoint& e) {
   return asgi::Address{e.path(), 0};
 }
 
+/// On the connection's loop: wraps the socket in a Connection (TLS or not) and starts it. Not a coroutine,
+/// so no frame holds a Connection of the type not chosen.
 template <class Socket>
-Task<void> serve_connection(std::shared_ptr<LoopState> loop, Socket socket) {
+void start_connection(std::shared_ptr<LoopState> loop, Socket socket) {
   boost::system::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   std::optional<asgi::Address> client = ec ? std::nullopt : address_of(peer);
   auto local = socket.local_endpoint(ec);
   std::optional<asgi::Address> server = ec ? std::nullopt : address_of(local);
+  asio::io_context& io = loop->io;
   if constexpr (std::is_same_v<Socket, tcp::socket>) {
     socket.set_option(tcp::no_delay(true), ec);
     if (loop->core.tls) {
       using TlsSocket = asio::ssl::stream<tcp::socket>;
-      Connection<TlsSocket> connection(*loop, TlsSocket(std::move(socket), *loop->core.tls),
-                                       std::move(client), std::move(server));
-      co_await connection.run();
-      co_return;
+      using TlsConnection = Connection<TlsSocket>;
+      auto& context = *loop->core.tls;
+      auto* connection = new TlsConnection(std::move(loop), TlsSocket(std::move(socket), context),
+                                           std::move(client), std::move(server));
+      asio::co_spawn(io, TlsConnection::run(connection), asio::detached);
+      return;
     }
   }
-  Connection<Socket> connection(*loop, std::move(socket), std::move(client), std::move(server));
-  co_await connection.run();
+  auto* connection =
+      new Connection<Socket>(std::move(loop), std::move(socket), std::move(client), std::move(server));
+  asio::co_spawn(io, Connection<Socket>::run(connection), asio::detached);
 }
 
 template <class Socket>
@@ -96,8 +103,11 @@ Task<void> accept_loop(ServerCore& core, Acceptor& acceptor, asio::io_context& h
       continue;
     }
     core.open_connections.fetch_add(1, std::memory_order_relaxed);
-    asio::co_spawn(target, serve_connection<Socket>(loop_state_of(core, target), std::move(socket)),
-                   asio::detached);
+    // The connection is built on its own loop's thread (its LoopState is touched only there): at once when
+    // that is this loop, as it is with one acceptor per loop.
+    asio::dispatch(target, [loop = loop_state_of(core, target), socket = std::move(socket)]() mutable {
+      start_connection<Socket>(std::move(loop), std::move(socket));
+    });
   }
   if (core.active_acceptors.fetch_sub(1) == 1) core.notify();
 }

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <vector>
 
+#include "connection_pool.hpp"
 #include "duet/asgi/application.hpp"
 #include "duet/runtime/runtime.hpp"
 #include "duet/server/options.hpp"
@@ -65,6 +66,7 @@ class LoopState : public std::enable_shared_from_this<LoopState> {
   boost::asio::io_context& io;
   std::size_t index;
   bool shutting_down = false;
+  ConnectionPool pool;
 
  private:
   friend class ConnectionBase;
