@@ -280,35 +280,45 @@ void hydrate(const ModelMeta& meta, void* obj, ModelState& state, const Row& row
   }
 }
 
-std::int64_t run_count(const Query& q) {
+CompiledQuery compile_count(const Query& q) {
   Query inner(q);
   inner.ordering_set = true;
   inner.order_by.clear();
+  CompiledQuery out;
   if (q.distinct || q.is_sliced() || has_aggregate_annotation(q)) {
     auto compiled = compile_select(inner);
-    auto rows =
-        connections[q.alias].query("SELECT COUNT(*) FROM (" + compiled.sql + ") subquery", compiled.params);
-    return rows.at(0).at(0).as_int();
+    out.sql = "SELECT COUNT(*) FROM (" + compiled.sql + ") subquery";
+    out.params = std::move(compiled.params);
+    return out;
   }
   Compiler c(inner);
-  auto sql = assemble(inner, c, "COUNT(*)", {}, {}, false);
-  auto rows = connections[q.alias].query(sql, c.params);
-  return rows.at(0).at(0).as_int();
+  out.sql = assemble(inner, c, "COUNT(*)", {}, {}, false);
+  out.params = std::move(c.params);
+  return out;
 }
 
-bool run_exists(const Query& q) {
+CompiledQuery compile_exists(const Query& q) {
+  if (q.is_sliced() || has_aggregate_annotation(q)) {
+    // The window (or the grouping) must apply before asking for one row of it.
+    Query inner(q);
+    inner.ordering_set = true;
+    inner.order_by.clear();
+    auto compiled = compile_select(inner);
+    compiled.sql = "SELECT 1 AS \"a\" FROM (" + compiled.sql + ") subquery LIMIT 1";
+    return compiled;
+  }
   Query inner(q);
   inner.ordering_set = true;
   inner.order_by.clear();
-  if (q.is_sliced() || has_aggregate_annotation(q)) return run_count(q) > 0;
   inner.set_limits(0, 1);
   Compiler c(inner);
-  auto sql = assemble(inner, c, "1 AS \"a\"", {}, {}, false);
-  return !connections[q.alias].query(sql, c.params).empty();
+  CompiledQuery out;
+  out.sql = assemble(inner, c, "1 AS \"a\"", {}, {}, false);
+  out.params = std::move(c.params);
+  return out;
 }
 
-std::map<std::string, Value> run_aggregate(const Query& q, const std::vector<NamedExpr>& exprs) {
-  if (exprs.empty()) return {};
+CompiledQuery compile_aggregate(const Query& q, const std::vector<NamedExpr>& exprs) {
   for (auto& [name, e] : exprs) {
     if (!e.contains_aggregate())
       throw TypeError(fmt::format("aggregate(): '{}' is not an aggregate expression", name));
@@ -324,17 +334,14 @@ std::map<std::string, Value> run_aggregate(const Query& q, const std::vector<Nam
   for (auto& [name, e] : exprs)
     cols += (cols.empty() ? "" : ", ") + c.compile_expr(e) + " AS " + quote_name(name);
   auto select_params = std::move(c.params);
-  auto sql = assemble(inner, c, cols, std::move(select_params), {}, false);
-  auto rows = connections[q.alias].query(sql, c.params);
-  std::map<std::string, Value> out;
-  for (std::size_t i = 0; i < exprs.size(); ++i)
-    out.emplace(exprs[i].first, rows.at(0).at(i));
+  CompiledQuery out;
+  out.sql = assemble(inner, c, cols, std::move(select_params), {}, false);
+  out.params = std::move(c.params);
   return out;
 }
 
-std::int64_t run_update(const Query& q, const std::vector<NamedExpr>& values) {
+CompiledQuery compile_update(const Query& q, const std::vector<NamedExpr>& values) {
   check_not_sliced(q, "update");
-  if (values.empty()) return 0;
   const ModelMeta& meta = *q.model;
   Compiler c(q);
   std::string sets;
@@ -353,17 +360,47 @@ std::int64_t run_update(const Query& q, const std::vector<NamedExpr>& values) {
   c.where_having(where, having);
   std::string from = c.from_clause();
   std::string table = quote_name(meta.db_table);
-  std::string sql = "UPDATE " + table + " SET " + sets;
+  CompiledQuery out;
+  out.sql = "UPDATE " + table + " SET " + sets;
   if (!where.empty()) {
     if (from == table) {
-      sql += " WHERE " + where;
+      out.sql += " WHERE " + where;
     } else {
       auto pk = table + "." + quote_name(meta.pk().column);
-      sql += " WHERE " + pk + " IN (SELECT " + pk + " FROM " + from + " WHERE " + where + ")";
+      out.sql += " WHERE " + pk + " IN (SELECT " + pk + " FROM " + from + " WHERE " + where + ")";
     }
   }
   set_params.insert(set_params.end(), c.params.begin(), c.params.end());
-  return connections[q.alias].execute(sql, set_params);
+  out.params = std::move(set_params);
+  return out;
+}
+
+std::int64_t run_count(const Query& q) {
+  auto compiled = compile_count(q);
+  auto rows = connections[q.alias].query(compiled.sql, compiled.params);
+  return rows.at(0).at(0).as_int();
+}
+
+bool run_exists(const Query& q) {
+  auto compiled = compile_exists(q);
+  return !connections[q.alias].query(compiled.sql, compiled.params).empty();
+}
+
+std::map<std::string, Value> run_aggregate(const Query& q, const std::vector<NamedExpr>& exprs) {
+  if (exprs.empty()) return {};
+  auto compiled = compile_aggregate(q, exprs);
+  auto rows = connections[q.alias].query(compiled.sql, compiled.params);
+  std::map<std::string, Value> out;
+  for (std::size_t i = 0; i < exprs.size(); ++i)
+    out.emplace(exprs[i].first, rows.at(0).at(i));
+  return out;
+}
+
+std::int64_t run_update(const Query& q, const std::vector<NamedExpr>& values) {
+  check_not_sliced(q, "update");
+  if (values.empty()) return 0;
+  auto compiled = compile_update(q, values);
+  return connections[q.alias].execute(compiled.sql, compiled.params);
 }
 
 std::vector<Row> run_values(const Query& q, const std::vector<std::string>& fields,

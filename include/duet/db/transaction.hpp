@@ -11,6 +11,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "duet/db/detail/async_atomic.hpp"
+#include "duet/db/detail/async_query.hpp"
 #include "duet/db/detail/on_strand.hpp"
 #include "duet/db/settings.hpp"
 #include "duet/runtime/sync_to_async.hpp"
@@ -105,6 +107,11 @@ auto aatomic_impl(AatomicCall<MakeTask>* raw) -> std::invoke_result_t<MakeTask&>
 template <class MakeTask>
 auto aatomic(MakeTask make, std::string_view alias = DEFAULT_DB_ALIAS, bool savepoint = true)
     -> std::invoke_result_t<MakeTask&> {
+  // PostgreSQL: natively, on a pooled connection pinned to the flow (db/detail/async_atomic.hpp).
+  if (duet::db::detail::native_async(alias)) {
+    return duet::db::detail::native_aatomic_impl(
+        new duet::db::detail::NativeAtomicCall<MakeTask>{std::move(make), std::string(alias), savepoint});
+  }
   return detail::aatomic_impl(
       new detail::AatomicCall<MakeTask>{std::move(make), std::string(alias), savepoint});
 }

@@ -8,6 +8,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "duet/db/detail/async_query.hpp"
 #include "duet/db/detail/on_strand.hpp"
 #include "duet/db/exceptions.hpp"
 #include "duet/db/models/expressions.hpp"
@@ -159,11 +160,23 @@ class Model {
   }
   /// Without options: no SaveOptions temporary (it owns strings) in the caller's co_await expression, which
   /// g++ 12 would relocate bitwise (GCC bug 99576). With options, name them first.
+  /// On PostgreSQL natively on the loop (UPDATE, or INSERT ... RETURNING the key); on SQLite on the strand.
   Task<void> asave() {
+    if (auto alias = alias_for({}); detail::native_async(alias)) {
+      return detail::on_loop([this, alias, fields = std::vector<std::string>{}] {
+        return detail::async_save(_meta(), self(), _state, alias, false, fields);
+      });
+    }
     return detail::on_strand(
         [this] { detail::save_object(_meta(), self(), _state, alias_for({}), false, {}); });
   }
   Task<void> asave(SaveOptions options) {
+    if (auto alias = alias_for(options.using_); detail::native_async(alias)) {
+      return detail::on_loop([this, alias, options] {
+        return detail::async_save(_meta(), self(), _state, alias, options.force_insert,
+                                  options.update_fields);
+      });
+    }
     return detail::on_strand([this, options] {
       detail::save_object(_meta(), self(), _state, alias_for(options.using_), options.force_insert,
                           options.update_fields);

@@ -115,6 +115,13 @@ CompiledQuery compile_select(const Query& q);
 CompiledQuery compile_values(const Query& q, const std::vector<std::string>& fields,
                              std::vector<std::string>& names);
 
+/// The statements of count(), exists(), aggregate() and update(), compiled without running them (the async
+/// path runs them on the loop's PostgreSQL pool). exists() returns a row when anything matched.
+CompiledQuery compile_count(const Query& q);
+CompiledQuery compile_exists(const Query& q);
+CompiledQuery compile_aggregate(const Query& q, const std::vector<NamedExpr>& exprs);
+CompiledQuery compile_update(const Query& q, const std::vector<NamedExpr>& values);
+
 /// Runs the select and calls `on_row` per row (no buffering).
 void run_select(const Query& q, const std::function<void(const Row&, const SelectPlan&)>& on_row);
 /// Fills the object at `obj` (a model of `meta`) and its select_related objects from a row.

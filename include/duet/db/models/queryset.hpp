@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "duet/db/connection.hpp"
+#include "duet/db/detail/async_query.hpp"
 #include "duet/db/detail/on_strand.hpp"
 #include "duet/db/exceptions.hpp"
 #include "duet/db/models/model.hpp"
@@ -237,11 +238,16 @@ class QuerySet {
     return Iterator(*this, chunk_size);
   }
 
-  // ---- Async twins: the same operations, run on the flow's sync strand (SQLite). ----
+  // ---- Async twins: the same operations, native on the event loop on PostgreSQL (compiled and hydrated on
+  // the loop, run on the loop's pool: no thread hop), run on the flow's sync strand on SQLite. ----
   Task<std::vector<T>> alist() const {
+    if (!cache_ && native() && q_->prefetch_related.empty())
+      return detail::on_loop([self = *this] { return self.native_list(); });
     return detail::on_strand([self = *this] { return self.cache_ ? *self.cache_ : self.fetch(); });
   }
   Task<T> aget(Q q = {}) const {
+    if (native() && q_->prefetch_related.empty())
+      return detail::on_loop([self = *this, q] { return self.native_get(q); });
     return detail::on_strand([self = *this, q] { return self.do_get(q); });
   }
   Task<T> aget(std::string lookup, Expr value) const { return aget(Q(std::move(lookup), std::move(value))); }
@@ -251,6 +257,7 @@ class QuerySet {
   template <class U>
   requires std::same_as<U, T> Task<T> acreate(U obj)
   const {
+    if (native()) return detail::on_loop([self = *this, obj]() mutable { return self.native_save_new(obj); });
     return detail::on_strand([self = *this, obj]() mutable {
       detail::save_object(self.model(), &obj, obj._state, self.q_->alias, true, {});
       return obj;
@@ -269,47 +276,73 @@ class QuerySet {
   }
   Task<std::int64_t> abulk_update(std::vector<T> objs, std::vector<std::string> fields,
                                   std::size_t batch_size = 500) const {
+    if (native()) {
+      return detail::on_loop([=, self = *this] { return self.native_bulk_update(objs, fields, batch_size); });
+    }
     return detail::on_strand([=, self = *this] { return self.do_bulk_update(objs, fields, batch_size); });
   }
   Task<std::int64_t> acount() const {
+    if (cache_) return detail::on_loop([n = static_cast<std::int64_t>(cache_->size())] { return ready(n); });
+    if (native()) {
+      return detail::on_loop([self = *this] { return self.native_count(); });
+    }
     return detail::on_strand([self = *this] { return detail::run_count(*self.q_); });
   }
   Task<bool> aexists() const {
+    if (native()) return detail::on_loop([self = *this] { return self.native_exists(*self.q_); });
     return detail::on_strand([self = *this] { return detail::run_exists(*self.q_); });
   }
   Task<bool> acontains(T obj) const {
+    if (native()) {
+      auto pk = obj.pk();
+      if (pk.is_null()) throw ValueError("QuerySet::contains() cannot be used on unsaved objects.");
+      return detail::on_loop([qs = filter(Q("pk", pk))] { return qs.native_exists(*qs.q_); });
+    }
     return detail::on_strand([self = *this, obj] { return self.do_contains(obj); });
   }
   Task<std::optional<T>> afirst() const {
+    if (native() && q_->prefetch_related.empty())
+      return detail::on_loop([qs = first_qs(false)] { return qs.native_first(); });
     return detail::on_strand([self = *this] { return self.do_first(false); });
   }
   Task<std::optional<T>> alast() const {
+    if (native() && q_->prefetch_related.empty())
+      return detail::on_loop([qs = first_qs(true)] { return qs.native_first(); });
     return detail::on_strand([self = *this] { return self.do_first(true); });
   }
   Task<T> alatest(std::string field) const {
     auto qs = order_by({OrderBy(std::move(field), true)});
+    if (native() && q_->prefetch_related.empty())
+      return detail::on_loop([qs] { return qs.native_first_or_throw(); });
     return detail::on_strand([qs] { return qs.do_get_first_or_throw(); });
   }
   Task<T> aearliest(std::string field) const {
     auto qs = order_by({OrderBy(std::move(field), false)});
+    if (native() && q_->prefetch_related.empty())
+      return detail::on_loop([qs] { return qs.native_first_or_throw(); });
     return detail::on_strand([qs] { return qs.do_get_first_or_throw(); });
   }
   Task<std::map<Value, T>> ain_bulk(std::optional<std::vector<Value>> ids = std::nullopt) const {
+    if (native() && q_->prefetch_related.empty())
+      return detail::on_loop([self = *this, ids] { return self.native_in_bulk(ids); });
     return detail::on_strand([self = *this, ids] { return self.do_in_bulk(ids); });
   }
   Task<std::map<std::string, Value>> aaggregate(std::vector<NamedExpr> exprs) const {
+    if (native()) return detail::on_loop([self = *this, exprs] { return self.native_aggregate(exprs); });
     return detail::on_strand([self = *this, exprs] { return detail::run_aggregate(*self.q_, exprs); });
   }
   Task<std::map<std::string, Value>> aaggregate(Expr expr) const {
     return aaggregate(std::vector<NamedExpr>{{expr.default_alias(), expr}});
   }
   Task<std::int64_t> aupdate(std::vector<NamedExpr> values) const {
+    if (native()) return detail::on_loop([self = *this, values] { return self.native_update(values); });
     return detail::on_strand([self = *this, values] { return detail::run_update(*self.q_, values); });
   }
   Task<DeleteResult> adelete() const {
     return detail::on_strand([self = *this] { return detail::run_delete(*self.q_); });
   }
   Task<std::vector<ValuesDict>> avalues(std::vector<std::string> fields = {}) const {
+    if (native()) return detail::on_loop([self = *this, fields] { return self.native_values(fields); });
     return detail::on_strand([self = *this, fields] { return self.do_values(fields); });
   }
   template <class... S>
@@ -321,11 +354,14 @@ class QuerySet {
            (std::convertible_to<S, std::string> && ...)) Task<std::vector<Row>> avalues_list(S&&... fields)
   const { return avalues_list(std::vector<std::string>{std::string(std::forward<S>(fields))...}); }
   Task<std::vector<Row>> avalues_list(std::vector<std::string> fields = {}) const {
+    if (native()) return detail::on_loop([self = *this, fields] { return self.native_values_list(fields); });
     return detail::on_strand(
         [self = *this, fields] { return detail::run_values(*self.q_, fields, nullptr); });
   }
   template <class V>
   Task<std::vector<V>> avalues_list_flat(std::string field) const {
+    if (native())
+      return detail::on_loop([self = *this, field] { return self.template native_flat<V>(field); });
     return detail::on_strand([self = *this, field] { return self.template do_flat<V>(field); });
   }
   /// An async stream: `auto it = qs.aiterator(); while (auto book = co_await it.next()) { ... }`.
@@ -357,12 +393,149 @@ class QuerySet {
 
  private:
   Task<T> acreate_values(Values values) const {
+    if (native()) {
+      T obj;
+      for (auto& [name, v] : values)
+        detail::set_field(model(), &obj, name, v);
+      return detail::on_loop([self = *this, obj]() mutable { return self.native_save_new(obj); });
+    }
     return detail::on_strand([self = *this, values] { return self.do_create(values); });
   }
   Task<std::pair<T, bool>> aget_or_create_values(Values lookup, Values defaults, bool update) const {
     return detail::on_strand([=, self = *this] {
       return update ? self.do_update_or_create(lookup, defaults) : self.do_get_or_create(lookup, defaults);
     });
+  }
+
+  // ---- The native async implementations (PostgreSQL). Member coroutines: the QuerySet they run on is the
+  // copy a detail::on_loop closure holds for their whole run. ----
+  bool native() const { return detail::native_async(q_->alias); }
+  template <class V>
+  static Task<V> ready(V v) {
+    co_return v;
+  }
+  Task<std::vector<T>> native_list() const {
+    auto compiled = detail::compile_select(*q_);
+    auto result = co_await detail::async_run(q_->alias, compiled);
+    std::vector<T> out;
+    out.reserve(result.rows.size());
+    for (auto& row : result.rows) {
+      T& obj = out.emplace_back();
+      detail::hydrate(model(), &obj, obj._state, row, compiled.plan, q_->alias);
+    }
+    co_return out;
+  }
+  Task<T> native_get(const Q& q) const {
+    auto qs = q.empty() ? *this : filter(q);
+    if (!qs.q_->is_sliced()) qs = qs.slice(0, 21);
+    auto rows = co_await qs.native_list();
+    if (rows.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(model()));
+    if (rows.size() > 1) {
+      throw typename T::MultipleObjectsReturned(
+          detail::multiple_returned_message(model(), static_cast<std::int64_t>(rows.size())));
+    }
+    co_return std::move(rows.front());
+  }
+  QuerySet first_qs(bool last) const {
+    auto qs = *this;
+    if (!q_->ordering_set && q_->model->ordering.empty()) qs = qs.order_by({"pk"});
+    if (last) qs = qs.reverse();
+    return qs.slice(0, 1);
+  }
+  Task<std::optional<T>> native_first() const {
+    auto rows = co_await native_list();
+    if (rows.empty()) co_return std::nullopt;
+    co_return std::move(rows.front());
+  }
+  Task<T> native_first_or_throw() const {
+    auto qs = slice(0, 1);
+    auto rows = co_await qs.native_list();
+    if (rows.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(model()));
+    co_return std::move(rows.front());
+  }
+  Task<std::int64_t> native_count() const {
+    auto compiled = detail::compile_count(*q_);
+    auto result = co_await detail::async_run(q_->alias, compiled);
+    co_return result.rows.at(0).at(0).as_int();
+  }
+  Task<bool> native_exists(const Query& q) const {
+    auto compiled = detail::compile_exists(q);
+    auto result = co_await detail::async_run(q_->alias, compiled);
+    co_return !result.rows.empty();
+  }
+  Task<std::map<std::string, Value>> native_aggregate(const std::vector<NamedExpr>& exprs) const {
+    std::map<std::string, Value> out;
+    if (exprs.empty()) co_return out;
+    auto compiled = detail::compile_aggregate(*q_, exprs);
+    auto result = co_await detail::async_run(q_->alias, compiled);
+    for (std::size_t i = 0; i < exprs.size(); ++i)
+      out.emplace(exprs[i].first, result.rows.at(0).at(i));
+    co_return out;
+  }
+  Task<std::int64_t> native_update(const std::vector<NamedExpr>& values) const {
+    if (values.empty()) {
+      if (q_->is_sliced()) throw TypeError("Cannot update a query once a slice has been taken.");
+      co_return 0;
+    }
+    auto compiled = detail::compile_update(*q_, values);
+    auto result = co_await detail::async_run(q_->alias, compiled);
+    co_return result.rows_affected;
+  }
+  Task<std::map<Value, T>> native_in_bulk(const std::optional<std::vector<Value>>& ids) const {
+    std::map<Value, T> out;
+    if (ids && ids->empty()) co_return out;
+    auto qs = ids ? filter(Q("pk__in", *ids)) : *this;
+    for (auto& obj : co_await qs.native_list()) {
+      auto pk = obj.pk();
+      out.emplace(std::move(pk), std::move(obj));
+    }
+    co_return out;
+  }
+  Task<std::vector<Row>> native_values_rows(const std::vector<std::string>& fields,
+                                            std::vector<std::string>& names) const {
+    auto compiled = detail::compile_values(*q_, fields, names);
+    auto result = co_await detail::async_run(q_->alias, compiled);
+    co_return std::move(result.rows);
+  }
+  Task<std::vector<Row>> native_values_list(const std::vector<std::string>& fields) const {
+    std::vector<std::string> names;
+    co_return co_await native_values_rows(fields, names);
+  }
+  Task<std::vector<ValuesDict>> native_values(const std::vector<std::string>& fields) const {
+    std::vector<std::string> names;
+    auto rows = co_await native_values_rows(fields, names);
+    std::vector<ValuesDict> out;
+    out.reserve(rows.size());
+    for (auto& row : rows) {
+      ValuesDict d;
+      for (std::size_t i = 0; i < names.size() && i < row.size(); ++i)
+        d.emplace(names[i], std::move(row[i]));
+      out.push_back(std::move(d));
+    }
+    co_return out;
+  }
+  template <class V>
+  Task<std::vector<V>> native_flat(const std::string& field) const {
+    std::vector<std::string> fields{field}, names;
+    auto rows = co_await native_values_rows(fields, names);
+    std::vector<V> out;
+    out.reserve(rows.size());
+    for (auto& r : rows)
+      out.push_back(r.at(0).template as<V>());
+    co_return out;
+  }
+  Task<T> native_save_new(T& obj) const {
+    std::vector<std::string> no_fields;
+    co_await detail::async_save(model(), &obj, obj._state, q_->alias, true, no_fields);
+    co_return obj;
+  }
+  Task<std::int64_t> native_bulk_update(const std::vector<T>& objs, const std::vector<std::string>& fields,
+                                        std::size_t batch_size) const {
+    std::vector<const void*> ptrs;
+    ptrs.reserve(objs.size());
+    for (auto& o : objs)
+      ptrs.push_back(&o);
+    co_return co_await detail::async_update_many(model(), ptrs, fields, q_->alias, batch_size);
   }
 
   template <class Fn>

@@ -4,10 +4,14 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/append.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/execution/context.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/query.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -16,6 +20,7 @@
 #include <unordered_map>
 
 #include "detail.hpp"
+#include "duet/runtime/runtime.hpp"
 
 namespace duet::db::postgresql {
 
@@ -76,9 +81,14 @@ namespace {
 
 template <class Handler, class... Args>
 void complete(const Executor& executor, Handler handler, Args... args) {
-  // Posted to the connection's loop, never run inline: a completion must not re-enter drain() from inside it.
+  // Posted, never run inline: a completion must not re-enter drain() from inside it. Through the handler's
+  // own executor (the awaiting request's, which makes its flow current), falling back to the connection's
+  // loop: the connection is shared by many flows.
+  auto target = asio::get_associated_executor(handler, executor);
   asio::post(executor,
-             [h = std::move(handler), ... a = std::move(args)]() mutable { std::move(h)(std::move(a)...); });
+             asio::bind_executor(target, [h = std::move(handler), ... a = std::move(args)]() mutable {
+               std::move(h)(std::move(a)...);
+             }));
 }
 
 template <class Sig, class Initiation, class Token>
@@ -374,7 +384,17 @@ void AsyncConnection::Impl::close() noexcept {
 }
 
 Task<AsyncConnection> AsyncConnection::connect(Config config) {
-  auto executor = co_await asio::this_coro::executor;
+  Executor executor = co_await asio::this_coro::executor;
+  // Bound to the loop itself, not to the caller's executor: a request's executor would keep that request's
+  // flow alive as long as the (pooled) connection, and run the completions of later users' queries in it.
+  auto* context = &asio::query(executor, asio::execution::context);
+  if (auto* runtime = Runtime::current()) {
+    for (std::size_t i = 0; i < runtime->loop_count(); ++i) {
+      if (&runtime->loop(i) == context) executor = runtime->loop(i).get_executor();
+    }
+  } else if (auto* plain = executor.target<asio::io_context::executor_type>()) {
+    executor = *plain;
+  }
   auto impl = std::make_shared<Impl>(executor, std::move(config));
   co_await impl->connect();
   co_return AsyncConnection(std::move(impl));

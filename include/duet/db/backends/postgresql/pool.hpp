@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -125,5 +126,24 @@ class Pool {
  private:
   std::shared_ptr<PoolState> state_;
 };
+
+/// How big the pools the ORM opens for a PostgreSQL alias are, per event loop (Django has no pool: each
+/// thread keeps one connection; here each loop keeps a few, shared by all its requests through pipelining).
+struct PoolSizing {
+  std::size_t min_size = 1;
+  std::size_t max_size = 4;
+  std::chrono::milliseconds acquire_timeout{5000};
+  std::size_t pipeline_depth = 32;
+};
+
+/// Sets the sizing of `alias`'s loop pools (read when a loop opens its pool; pools already open keep
+/// theirs until the next db::configure()). Thread-safe.
+void set_pool_sizing(std::string_view alias, PoolSizing sizing);
+PoolSizing pool_sizing(std::string_view alias);
+
+/// The pool of `alias` for the loop that runs `executor` (one per loop and alias), opened on first use from
+/// DATABASES[alias] and closed when the loop's io_context is destroyed; a db::configure() replaces it on
+/// the next use. Call it on that loop's thread only. ImproperlyConfigured when the alias is not PostgreSQL.
+Pool& loop_pool(const Executor& executor, std::string_view alias = "default");
 
 }  // namespace duet::db::postgresql

@@ -1,0 +1,70 @@
+// The native async path of the ORM's a-methods on PostgreSQL: statements compiled on the loop thread, run on
+// the loop's pool (or the connection the flow's aatomic pinned), results hydrated on the loop. No thread hop.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "duet/db/backends/postgresql/connection.hpp"
+#include "duet/db/models/query.hpp"
+#include "duet/runtime/task.hpp"
+
+namespace duet::db::detail {
+
+/// True when the a-methods of `alias` run natively on the event loop (PostgreSQL); false when they go
+/// through the flow's sync strand (SQLite, whose API is blocking).
+bool native_async(std::string_view alias);
+
+/// Runs one compiled statement (with the compiler's `?` placeholders) natively: on the connection the
+/// current flow's aatomic pinned for `alias`, else on the calling loop's pool. `compiled`'s SQL and
+/// parameters are moved out. Must be awaited on a loop thread.
+Task<postgresql::Result> async_run(const std::string& alias, CompiledQuery& compiled);
+/// async_run for a statement built by hand.
+Task<postgresql::Result> async_run_sql(const std::string& alias, std::string& sql,
+                                       std::vector<Value>& params);
+
+/// The statements of model instances, compiled without running (the async save path). An UPDATE of every
+/// concrete field by primary key (nullopt when there is nothing to update), an INSERT ... RETURNING the key.
+/// Both apply auto_now/auto_now_add and defaults to the object first, as the sync save() does.
+std::optional<CompiledQuery> compile_save_update(const ModelMeta& meta, void* obj, ModelState& state,
+                                                 const std::vector<std::string>& update_fields);
+CompiledQuery compile_save_insert(const ModelMeta& meta, void* obj);
+/// After an INSERT ... RETURNING: sets the key from the returned row and marks the instance saved.
+void finish_insert(const ModelMeta& meta, void* obj, ModelState& state, const postgresql::Result& result,
+                   const std::string& alias);
+
+/// save()/asave() natively (UPDATE, then INSERT when nothing was updated, as Django's save()).
+Task<void> async_save(const ModelMeta& meta, void* obj, ModelState& state, const std::string& alias,
+                      bool force_insert, const std::vector<std::string>& update_fields);
+/// bulk_update() natively: one UPDATE (CASE WHEN pk = ...) per batch of `batch_size` rows; several batches
+/// run in one transaction. Returns the number of rows matched.
+Task<std::int64_t> async_update_many(const ModelMeta& meta, const std::vector<const void*>& objs,
+                                     const std::vector<std::string>& fields, const std::string& alias,
+                                     std::size_t batch_size);
+
+template <class Fn>
+struct LoopCall {
+  Fn fn;
+};
+
+template <class Fn>
+auto on_loop_impl(LoopCall<Fn>* state) -> std::invoke_result_t<Fn&> {
+  std::unique_ptr<LoopCall<Fn>> owned(state);
+  co_return co_await owned->fn();
+}
+
+/// Runs the coroutine `fn()` returns, keeping `fn` (and what it captured, e.g. the QuerySet whose member
+/// coroutine it calls) alive until it finishes. As detail::on_strand, the closure is moved to the heap by
+/// this plain function so that no coroutine receives it by value (g++ 12 relocates such arguments bitwise).
+template <class Fn>
+auto on_loop(Fn fn) -> std::invoke_result_t<Fn&> {
+  return on_loop_impl<Fn>(new LoopCall<Fn>{std::move(fn)});
+}
+
+}  // namespace duet::db::detail

@@ -1,0 +1,223 @@
+// The native async path on PostgreSQL: running compiled statements on the loop's pool, and the instance
+// statements (save, bulk_update) the a-methods need, built here without a connection.
+#include "duet/db/detail/async_query.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/asio/this_coro.hpp>
+#include <chrono>
+
+#include "async_internal.hpp"
+#include "backends/postgresql/placeholders.hpp"
+#include "duet/db/backends/postgresql/pool.hpp"
+#include "duet/db/connection.hpp"
+#include "duet/db/exceptions.hpp"
+#include "duet/db/settings.hpp"
+
+namespace duet::db::detail {
+
+namespace asio = boost::asio;
+
+bool native_async(std::string_view alias) {
+  return vendor_of(alias) == "postgresql";
+}
+
+namespace {
+
+DateTime now() {
+  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+}
+
+// The same stamping and defaults as the sync save (instance.cpp).
+void stamp(const ModelMeta& meta, void* obj, bool adding) {
+  for (auto& f : meta.fields) {
+    if (f.auto_now || (f.auto_now_add && adding && f.value_of(obj).is_null())) {
+      if (f.type == FieldType::DateField) {
+        f.assign(obj, Value(Date(std::chrono::floor<std::chrono::days>(now()))));
+      } else {
+        f.assign(obj, Value(now()));
+      }
+    }
+  }
+}
+
+std::string placeholders(std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i)
+    out += i ? ", ?" : "?";
+  return out;
+}
+
+}  // namespace
+
+Task<postgresql::Result> async_run_sql(const std::string& alias, std::string& sql,
+                                       std::vector<Value>& params) {
+  auto text = postgresql::to_dollar_placeholders(sql);
+  if (auto* tx = pinned_transaction(alias)) co_return co_await tx->query(std::move(text), std::move(params));
+  auto executor = co_await asio::this_coro::executor;
+  auto& pool = postgresql::loop_pool(executor, alias);
+  co_return co_await pool.query(std::move(text), std::move(params));
+}
+
+Task<postgresql::Result> async_run(const std::string& alias, CompiledQuery& compiled) {
+  return async_run_sql(alias, compiled.sql, compiled.params);
+}
+
+std::optional<CompiledQuery> compile_save_update(const ModelMeta& meta, void* obj, ModelState& state,
+                                                 const std::vector<std::string>& update_fields) {
+  const FieldInfo& pk = meta.pk();
+  CompiledQuery out;
+  std::string sets;
+  if (!update_fields.empty()) {
+    for (auto& name : update_fields) {
+      const FieldInfo* f = meta.find_field(name);
+      if (!f || f->primary_key) {
+        throw ValueError(
+            fmt::format("The following fields do not exist in this model, are m2m fields, or are "
+                        "non-concrete fields: {}",
+                        name));
+      }
+      if (f->auto_now) f->assign(obj, Value(now()));
+      sets += (sets.empty() ? "" : ", ") + quote_name(f->column) + " = ?";
+      out.params.push_back(f->value_of(obj));
+    }
+  } else {
+    stamp(meta, obj, state.adding);
+    for (auto& f : meta.fields) {
+      if (f.primary_key) continue;
+      sets += (sets.empty() ? "" : ", ") + quote_name(f.column) + " = ?";
+      out.params.push_back(f.value_of(obj));
+    }
+  }
+  if (sets.empty()) return std::nullopt;
+  out.params.push_back(pk.value_of(obj));
+  out.sql =
+      fmt::format("UPDATE {} SET {} WHERE {} = ?", quote_name(meta.db_table), sets, quote_name(pk.column));
+  return out;
+}
+
+CompiledQuery compile_save_insert(const ModelMeta& meta, void* obj) {
+  stamp(meta, obj, true);
+  CompiledQuery out;
+  std::string cols;
+  for (auto& f : meta.fields) {
+    Value v = f.value_of(obj);
+    if (f.is_auto() && v.is_null()) continue;
+    if (v.is_null() && f.default_value) {
+      f.assign(obj, *f.default_value);
+      v = f.value_of(obj);
+    }
+    cols += (cols.empty() ? "" : ", ") + quote_name(f.column);
+    out.params.push_back(std::move(v));
+  }
+  auto table = quote_name(meta.db_table);
+  auto returning = quote_name(meta.pk().column);
+  out.sql = out.params.empty() ? fmt::format("INSERT INTO {} DEFAULT VALUES RETURNING {}", table, returning)
+                               : fmt::format("INSERT INTO {} ({}) VALUES ({}) RETURNING {}", table, cols,
+                                             placeholders(out.params.size()), returning);
+  return out;
+}
+
+void finish_insert(const ModelMeta& meta, void* obj, ModelState& state, const postgresql::Result& result,
+                   const std::string& alias) {
+  const FieldInfo& pk = meta.pk();
+  if (!result.rows.empty() && !result.rows[0].empty()) pk.assign(obj, result.rows[0][0]);
+  state.adding = false;
+  state.db = alias;
+}
+
+Task<void> async_save(const ModelMeta& meta, void* obj, ModelState& state, const std::string& alias,
+                      bool force_insert, const std::vector<std::string>& update_fields) {
+  const bool has_pk = !meta.pk().value_of(obj).is_null();
+  if (!update_fields.empty() && !has_pk)
+    throw ValueError("Cannot force an update in save() with no primary key.");
+  if (has_pk && !force_insert) {
+    auto update = compile_save_update(meta, obj, state, update_fields);
+    std::int64_t n = 1;
+    if (update) n = (co_await async_run(alias, *update)).rows_affected;
+    if (!update_fields.empty() && n == 0)
+      throw DatabaseError("Save with update_fields did not affect any rows.");
+    if (n > 0) {
+      state.adding = false;
+      state.db = alias;
+      co_return;
+    }
+  }
+  auto insert = compile_save_insert(meta, obj);
+  auto result = co_await async_run(alias, insert);
+  finish_insert(meta, obj, state, result, alias);
+}
+
+namespace {
+
+// One UPDATE for a batch of rows, as Django's bulk_update: SET col = CASE WHEN pk = ? THEN ? ... ELSE col END
+// WHERE pk IN (...). The ELSE branch gives the CASE the column's type, so the text parameters need no casts.
+CompiledQuery compile_bulk_update(const ModelMeta& meta, const void* const* objs, std::size_t n,
+                                  const std::vector<const FieldInfo*>& fs) {
+  const FieldInfo& pk = meta.pk();
+  auto pk_col = quote_name(pk.column);
+  CompiledQuery q;
+  std::string sets;
+  for (auto* f : fs) {
+    auto col = quote_name(f->column);
+    std::string cases;
+    for (std::size_t i = 0; i < n; ++i) {
+      Value id = pk.value_of(objs[i]);
+      if (id.is_null()) throw ValueError("All bulk_update() objects must have a primary key set.");
+      cases += " WHEN " + pk_col + " = ? THEN ?";
+      q.params.push_back(std::move(id));
+      q.params.push_back(f->value_of(objs[i]));
+    }
+    sets += (sets.empty() ? "" : ", ") + col + " = CASE" + cases + " ELSE " + col + " END";
+  }
+  std::string in;
+  for (std::size_t i = 0; i < n; ++i) {
+    in += in.empty() ? "?" : ", ?";
+    q.params.push_back(pk.value_of(objs[i]));
+  }
+  q.sql = fmt::format("UPDATE {} SET {} WHERE {} IN ({})", quote_name(meta.db_table), sets, pk_col, in);
+  return q;
+}
+
+}  // namespace
+
+Task<std::int64_t> async_update_many(const ModelMeta& meta, const std::vector<const void*>& objs,
+                                     const std::vector<std::string>& fields, const std::string& alias,
+                                     std::size_t batch_size) {
+  if (fields.empty()) throw ValueError("Field names must be given to bulk_update().");
+  std::vector<const FieldInfo*> fs;
+  for (auto& name : fields) {
+    const FieldInfo* f = meta.find_field(name);
+    if (!f) throw FieldError(fmt::format("{} has no field named '{}'", meta.object_name, name));
+    if (f->primary_key) throw ValueError("bulk_update() cannot be used with primary key fields.");
+    fs.push_back(f);
+  }
+  if (objs.empty()) co_return 0;
+  // PostgreSQL binds at most 65535 parameters per statement; each row takes 2 per field plus 1.
+  std::size_t per = std::max<std::size_t>(
+      1, std::min(batch_size ? batch_size : 500, std::size_t{60000} / (2 * fs.size() + 1)));
+  if (objs.size() <= per) {
+    auto q = compile_bulk_update(meta, objs.data(), objs.size(), fs);
+    co_return (co_await async_run(alias, q)).rows_affected;
+  }
+  // Several statements: one transaction (the flow's own when it has one), as Django's atomic bulk_update.
+  std::int64_t n = 0;
+  if (pinned_transaction(alias)) {
+    for (std::size_t start = 0; start < objs.size(); start += per) {
+      auto q = compile_bulk_update(meta, objs.data() + start, std::min(per, objs.size() - start), fs);
+      n += (co_await async_run(alias, q)).rows_affected;
+    }
+    co_return n;
+  }
+  auto executor = co_await asio::this_coro::executor;
+  auto tx = co_await postgresql::loop_pool(executor, alias).begin();
+  for (std::size_t start = 0; start < objs.size(); start += per) {
+    auto q = compile_bulk_update(meta, objs.data() + start, std::min(per, objs.size() - start), fs);
+    auto sql = postgresql::to_dollar_placeholders(q.sql);
+    n += (co_await tx.query(std::move(sql), std::move(q.params))).rows_affected;
+  }
+  co_await tx.commit();
+  co_return n;
+}
+
+}  // namespace duet::db::detail

@@ -1,0 +1,195 @@
+// The a-methods on PostgreSQL run natively on the event loop: the per-loop pool registry, no sync thread
+// ever used, many agets pipelined on one connection, aatomic pinning a connection to the flow.
+#include <gtest/gtest.h>
+
+#include <boost/asio/this_coro.hpp>
+#include <set>
+
+#include "db/scratch_database.hpp"
+#include "duet/db.hpp"
+#include "duet/db/backends/postgresql/pool.hpp"
+#include "duet/runtime.hpp"
+#include "duet/runtime/gather.hpp"
+
+namespace db = duet::db;
+namespace pg = duet::db::postgresql;
+using duet::Task;
+
+namespace {
+
+struct Item : db::Model<Item> {
+  db::CharField name;
+  db::IntegerField qty;
+  static void meta(db::Meta<Item>& m) {
+    m.db_table("async_item");
+    m.field(&Item::name, "name").max_length(50);
+    m.field(&Item::qty, "qty").default_(0);
+  }
+};
+
+class NativeAsyncTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    settings_ = db::testing::pg_cluster_settings();
+    db::configure({{"default", settings_}});
+    db::connection().execute_script("DROP TABLE IF EXISTS async_item");
+    db::create_tables<Item>();
+    db::connections.close_all();
+    pg::set_pool_sizing("default", {});
+  }
+  void TearDown() override { db::connections.close_all(); }
+  db::DatabaseSettings settings_;
+};
+
+Task<const pg::Pool*> pool_here(std::string alias) {
+  auto ex = co_await boost::asio::this_coro::executor;
+  co_return &pg::loop_pool(ex, alias);
+}
+
+TEST_F(NativeAsyncTest, OnePoolPerLoopAndAliasReplacedByConfigure) {
+  duet::Runtime rt({.loops = 2, .sync_threads = 2});
+  auto a = rt.block_on(pool_here("default"));  // loop 0
+  auto b = rt.block_on(pool_here("default"));  // loop 1
+  auto c = rt.block_on(pool_here("default"));  // loop 0 again
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a, c);
+  EXPECT_EQ(a->options().max_size, pg::PoolSizing{}.max_size);
+  // A new configuration gives the loop a new pool (the old one may point at another server).
+  pg::set_pool_sizing("default", {.min_size = 1, .max_size = 3});
+  db::configure({{"default", settings_}, {"lite", db::DatabaseSettings::from_url("sqlite://:memory:")}});
+  rt.block_on(pool_here("default"));           // loop 1
+  auto d = rt.block_on(pool_here("default"));  // loop 0
+  EXPECT_EQ(d->options().max_size, 3u);
+  EXPECT_THROW(rt.block_on(pool_here("lite")), db::ImproperlyConfigured);
+}
+
+Task<void> crud() {
+  auto items = Item::objects();
+  db::Values apple{{"name", "apple"}, {"qty", 3}};
+  auto a = co_await items.acreate(apple);
+  EXPECT_FALSE(a.pk().is_null());
+  Item pear;
+  pear.name = "pear";
+  pear.qty = 5;
+  co_await pear.asave();  // INSERT ... RETURNING the key
+  EXPECT_NE(pear.pk(), a.pk());
+  pear.qty = 6;
+  co_await pear.asave();  // UPDATE
+  auto got = co_await items.aget("name", "pear");
+  EXPECT_EQ(got.qty.value(), 6);
+  EXPECT_EQ(co_await items.acount(), 2);
+  auto many = items.filter("qty__gt", 4);
+  EXPECT_TRUE(co_await many.aexists());
+  auto none = items.filter("qty__gt", 100);
+  EXPECT_FALSE(co_await none.aexists());
+  auto by_qty = items.order_by("qty");
+  auto first = co_await by_qty.afirst();
+  auto last = co_await by_qty.alast();
+  EXPECT_EQ(first->name.value(), "apple");
+  EXPECT_EQ(last->name.value(), "pear");
+  auto all = co_await by_qty.alist();
+  EXPECT_EQ(all.size(), 2u);
+  auto sum = co_await items.aaggregate(db::Sum("qty"));
+  EXPECT_EQ(sum.at("qty__sum").as_int(), 9);
+  std::vector<db::NamedExpr> bump{{"qty", db::F("qty") + 10}};
+  auto apples = items.filter("name", "apple");
+  EXPECT_EQ(co_await apples.aupdate(bump), 1);
+  auto flat = co_await by_qty.avalues_list_flat<std::int64_t>("qty");
+  EXPECT_EQ(flat, (std::vector<std::int64_t>{6, 13}));
+  auto dicts = co_await by_qty.avalues("name");
+  EXPECT_EQ(dicts.at(0).at("name").as_string(), "pear");
+  auto bulk = co_await items.ain_bulk();
+  EXPECT_EQ(bulk.size(), 2u);
+  for (auto& o : all)
+    o.qty = 100;
+  std::vector<std::string> fields{"qty"};
+  EXPECT_EQ(co_await items.abulk_update(all, fields), 2);
+  auto total = co_await items.aaggregate(db::Sum("qty"));
+  EXPECT_EQ(total.at("qty__sum").as_int(), 200);
+  bool missing = false;
+  try {
+    co_await items.aget("name", "plum");
+  } catch (const Item::DoesNotExist&) {
+    missing = true;
+  }
+  EXPECT_TRUE(missing);
+}
+
+TEST_F(NativeAsyncTest, TheAMethodsNeverUseTheSyncPool) {
+  duet::Runtime rt({.loops = 1, .sync_threads = 2});
+  rt.block_on(crud());
+  // Every query ran on the loop: not one sync thread was ever started.
+  EXPECT_EQ(rt.sync_thread_count(), 0u);
+}
+
+Task<void> hundred_agets(std::set<std::int64_t>* seen) {
+  auto items = Item::objects();
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 100; ++i) {
+    db::Values v{{"name", "n" + std::to_string(i)}, {"qty", i}};
+    auto item = co_await items.acreate(v);
+    ids.push_back(item.pk().as_int());
+  }
+  std::vector<Task<Item>> gets;
+  for (auto id : ids)
+    gets.push_back(items.aget("id", id));
+  auto results = co_await duet::gather(std::move(gets));
+  for (auto& r : results)
+    seen->insert(r.qty.value());
+}
+
+TEST_F(NativeAsyncTest, AGatherOfAHundredAgetsIsPipelinedOnOneConnection) {
+  pg::set_pool_sizing("default", {.min_size = 1, .max_size = 1, .pipeline_depth = 1000});
+  duet::Runtime rt({.loops = 1, .sync_threads = 2});
+  std::set<std::int64_t> seen;
+  rt.block_on(hundred_agets(&seen));
+  EXPECT_EQ(seen.size(), 100u);
+  auto stats = rt.block_on([]() -> Task<pg::PoolStats> {
+    auto ex = co_await boost::asio::this_coro::executor;
+    co_return pg::loop_pool(ex, "default").stats();
+  }());
+  EXPECT_EQ(stats.opened_total, 1u);
+  EXPECT_EQ(rt.sync_thread_count(), 0u);
+}
+
+Task<void> atomic_blocks() {
+  auto items = Item::objects();
+  // Rolled back by an exception: nothing stays.
+  bool thrown = false;
+  try {
+    co_await db::transaction::aatomic([&]() -> Task<void> {
+      db::Values v{{"name", "ghost"}};
+      co_await items.acreate(v);
+      EXPECT_EQ(co_await items.acount(), 1);  // seen inside: same pinned connection
+      throw std::runtime_error("boom");
+    });
+  } catch (const std::runtime_error&) {
+    thrown = true;
+  }
+  EXPECT_TRUE(thrown);
+  EXPECT_EQ(co_await items.acount(), 0);
+  // Committed, with an inner block rolled back to its savepoint.
+  co_await db::transaction::aatomic([&]() -> Task<void> {
+    db::Values kept{{"name", "kept"}};
+    co_await items.acreate(kept);
+    try {
+      co_await db::transaction::aatomic([&]() -> Task<void> {
+        db::Values lost{{"name", "lost"}};
+        co_await items.acreate(lost);
+        throw std::runtime_error("inner");
+      });
+    } catch (const std::runtime_error&) {
+    }
+  });
+  auto names = co_await items.avalues_list_flat<std::string>("name");
+  EXPECT_EQ(names, std::vector<std::string>{"kept"});
+}
+
+TEST_F(NativeAsyncTest, AatomicPinsOneConnectionCommitsAndRollsBack) {
+  duet::Runtime rt({.loops = 1, .sync_threads = 2});
+  rt.block_on(atomic_blocks());
+  EXPECT_EQ(rt.sync_thread_count(), 0u);
+  EXPECT_EQ(Item::objects().count(), 1);  // the sync API sees the committed row
+}
+
+}  // namespace
