@@ -39,44 +39,6 @@ std::vector<std::string_view> split_path(std::string_view path) {
 
 }  // namespace
 
-std::string apply_transform(std::string_view t, const std::string& lhs) {
-  if (t == "year") return "CAST(strftime('%Y', " + lhs + ") AS INTEGER)";
-  if (t == "month") return "CAST(strftime('%m', " + lhs + ") AS INTEGER)";
-  if (t == "day") return "CAST(strftime('%d', " + lhs + ") AS INTEGER)";
-  if (t == "week_day") return "(CAST(strftime('%w', " + lhs + ") AS INTEGER) + 1)";
-  if (t == "hour") return "CAST(strftime('%H', " + lhs + ") AS INTEGER)";
-  if (t == "minute") return "CAST(strftime('%M', " + lhs + ") AS INTEGER)";
-  if (t == "second") return "CAST(strftime('%S', " + lhs + ") AS INTEGER)";
-  return "date(" + lhs + ")";
-}
-
-namespace {
-
-std::string like_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '%' || c == '_' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
-std::string glob_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '*' || c == '?' || c == '[') {
-      out += '[';
-      out += c;
-      out += ']';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string Compiler::quote_alias(std::size_t i) const {
   return i == 0 ? quote_name(meta_.db_table) : quote_name(joins_.at(i - 1).alias);
 }
@@ -253,14 +215,13 @@ std::string Compiler::compile_expr_node(const ExprNode& n) {
       auto col = resolve(n.path, false, &transforms, nullptr);
       std::string sql = col.sql;
       for (auto& t : transforms)
-        sql = apply_transform(t, sql);
+        sql = transform(t, sql);
       return sql;
     }
     case Expr::Kind::Combined:
       return "(" + compile_expr_node(*n.lhs) + " " + n.op + " " + compile_expr_node(*n.rhs) + ")";
     case Expr::Kind::Aggregate: {
-      std::string arg = compile_expr_node(*n.lhs);
-      return n.function + "(" + (n.distinct ? "DISTINCT " : "") + arg + ")";
+      return ops_.aggregate(n.function, n.distinct, compile_expr_node(*n.lhs));
     }
     case Expr::Kind::Star:
       return "*";
@@ -302,7 +263,7 @@ std::string Compiler::compile_leaf(const Q::Node& n, bool negated, bool* has_agg
     field = col.field;
   }
   for (auto& t : transforms)
-    lhs = apply_transform(t, lhs);
+    lhs = transform(t, lhs);
 
   const ExprNode& rhs = n.rhs.node();
   auto value = [&]() -> const Value& {
@@ -325,27 +286,9 @@ std::string Compiler::compile_leaf(const Q::Node& n, bool negated, bool* has_agg
     } else {
       cond = lhs + " = " + compile_expr(n.rhs);
     }
-  } else if (lookup == "iexact") {
-    params.emplace_back(like_escape(text()));
-    cond = lhs + " LIKE ? ESCAPE '\\'";
-  } else if (lookup == "contains") {
-    params.emplace_back("*" + glob_escape(text()) + "*");
-    cond = lhs + " GLOB ?";
-  } else if (lookup == "icontains") {
-    params.emplace_back("%" + like_escape(text()) + "%");
-    cond = lhs + " LIKE ? ESCAPE '\\'";
-  } else if (lookup == "startswith") {
-    params.emplace_back(glob_escape(text()) + "*");
-    cond = lhs + " GLOB ?";
-  } else if (lookup == "istartswith") {
-    params.emplace_back(like_escape(text()) + "%");
-    cond = lhs + " LIKE ? ESCAPE '\\'";
-  } else if (lookup == "endswith") {
-    params.emplace_back("*" + glob_escape(text()));
-    cond = lhs + " GLOB ?";
-  } else if (lookup == "iendswith") {
-    params.emplace_back("%" + like_escape(text()));
-    cond = lhs + " LIKE ? ESCAPE '\\'";
+  } else if (lookup == "iexact" || lookup == "contains" || lookup == "icontains" || lookup == "startswith" ||
+             lookup == "istartswith" || lookup == "endswith" || lookup == "iendswith") {
+    cond = ops_.pattern_lookup(lookup, lhs, text(), params);
   } else if (lookup == "in") {
     if (rhs.kind != Expr::Kind::List)
       throw ValueError(fmt::format("'{}': the in lookup takes a list of values", n.lookup));
@@ -366,12 +309,8 @@ std::string Compiler::compile_leaf(const Q::Node& n, bool negated, bool* has_agg
     cond = lhs + " BETWEEN ? AND ?";
   } else if (lookup == "isnull") {
     cond = lhs + (value().as_bool() ? " IS NULL" : " IS NOT NULL");
-  } else if (lookup == "regex") {
-    params.emplace_back(text());
-    cond = lhs + " REGEXP ?";
-  } else if (lookup == "iregex") {
-    params.emplace_back(text());
-    cond = "iregexp(?, " + lhs + ")";
+  } else if (lookup == "regex" || lookup == "iregex") {
+    cond = ops_.pattern_lookup(lookup, lhs, text(), params);
   }
   (void)field;
   // SQL's NOT over NULL is NULL, which would drop rows whose column is NULL from exclude(): Django's fix.
@@ -448,7 +387,7 @@ std::string Compiler::order_by_clause(bool use_default) {
         std::vector<std::string> transforms;
         sql = resolve(o.path, false, &transforms, nullptr).sql;
         for (auto& t : transforms)
-          sql = apply_transform(t, sql);
+          sql = transform(t, sql);
       }
       sql += (o.descending != q_.reversed) ? " DESC" : " ASC";
     }
@@ -459,9 +398,7 @@ std::string Compiler::order_by_clause(bool use_default) {
 
 std::string Compiler::limit_clause() {
   if (!q_.is_sliced()) return {};
-  params.emplace_back(q_.high_mark ? *q_.high_mark - q_.low_mark : -1);
-  params.emplace_back(q_.low_mark);
-  return " LIMIT ? OFFSET ?";
+  return ops_.limit_offset(q_.low_mark, q_.high_mark, params);
 }
 
 std::string Compiler::columns_of(const ModelMeta& m, const std::string& alias) {

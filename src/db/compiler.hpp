@@ -5,11 +5,9 @@
 #include <vector>
 
 #include "duet/db/models/query.hpp"
+#include "operations.hpp"
 
 namespace duet::db::detail {
-
-/// Date parts: year, month, day, week_day, hour, minute, second, date.
-std::string apply_transform(std::string_view transform, const std::string& lhs);
 
 /// One step of a lookup path resolved to a column.
 struct ResolvedColumn {
@@ -21,7 +19,14 @@ struct ResolvedColumn {
 
 class Compiler {
  public:
-  explicit Compiler(const Query& q) : q_(q), meta_(*q.model) {}
+  /// Writes SQL in the dialect of the query's alias (vendor_of(q.alias)); no connection is opened.
+  explicit Compiler(const Query& q) : q_(q), meta_(*q.model), ops_(vendor_for(q.alias)) {}
+
+  const Operations& ops() const noexcept { return ops_; }
+  /// Date parts: year, month, day, week_day, hour, minute, second, date.
+  std::string transform(std::string_view name, const std::string& lhs) const {
+    return ops_.date_transform(name, lhs);
+  }
 
   /// FROM ... JOINs; valid after everything else has been compiled (joins are added while resolving).
   std::string from_clause() const;
@@ -60,6 +65,7 @@ class Compiler {
   };
   const Query& q_;
   const ModelMeta& meta_;
+  Operations ops_;
   std::vector<Join> joins_;
 };
 

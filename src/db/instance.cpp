@@ -206,14 +206,17 @@ void save_object(const ModelMeta& meta, void* obj, ModelState& state, std::strin
     cols += (cols.empty() ? "" : ", ") + quote_name(f->column);
     params.push_back(f->value_of(obj));
   }
-  if (fields.empty()) {
-    conn.execute(fmt::format("INSERT INTO {} DEFAULT VALUES", quote_name(meta.db_table)));
+  std::string sql = fields.empty() ? fmt::format("INSERT INTO {} DEFAULT VALUES", quote_name(meta.db_table))
+                                   : fmt::format("INSERT INTO {} ({}) VALUES ({})", quote_name(meta.db_table),
+                                                 cols, placeholders(fields.size()));
+  if (pk.is_auto() && pk.value_of(obj).is_null()) {
+    // RETURNING rather than SQLite's last_insert_rowid(): the same statement on both backends.
+    auto rows = conn.query(sql + " RETURNING " + quote_name(pk.column), params);
+    if (rows.empty() || rows[0].empty()) throw DatabaseError("INSERT ... RETURNING returned no key");
+    pk.assign(obj, rows[0][0]);
   } else {
-    conn.execute(fmt::format("INSERT INTO {} ({}) VALUES ({})", quote_name(meta.db_table), cols,
-                             placeholders(fields.size())),
-                 params);
+    conn.execute(sql, params);
   }
-  if (pk.is_auto() && pk.value_of(obj).is_null()) pk.assign(obj, Value(conn.last_insert_rowid()));
   state.adding = false;
   state.db = std::string(alias);
 }
@@ -333,8 +336,9 @@ void insert_many(const ModelMeta& meta, const std::vector<void*>& objs, std::vec
       insert_fields(meta, objs[i]);
     if (fields.empty()) {
       for (auto i : group) {
-        conn.execute(fmt::format("INSERT INTO {} DEFAULT VALUES", quote_name(meta.db_table)));
-        pk.assign(objs[i], Value(conn.last_insert_rowid()));
+        auto rows = conn.query(fmt::format("INSERT INTO {} DEFAULT VALUES RETURNING {}",
+                                           quote_name(meta.db_table), quote_name(pk.column)));
+        pk.assign(objs[i], rows.at(0).at(0));
       }
       continue;
     }

@@ -221,7 +221,7 @@ CompiledQuery compile_values(const Query& q, const std::vector<std::string>& fie
         auto col = c.resolve(name, false, &transforms, nullptr);
         sql = col.sql;
         for (auto& t : transforms)
-          sql = apply_transform(t, sql);
+          sql = c.transform(t, sql);
       }
       add(name, sql, aggregate, is_annotation);
     }

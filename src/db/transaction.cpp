@@ -1,10 +1,10 @@
 #include "duet/db/transaction.hpp"
 
 #include <fmt/format.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 
+#include "db/backends/backend.hpp"
 #include "duet/db/connection.hpp"
 #include "duet/db/exceptions.hpp"
 
@@ -18,9 +18,7 @@ AtomicFrame enter(std::string_view alias, bool savepoint) {
   AtomicFrame frame{std::string(alias)};
   if (!tx.in_atomic_block) {
     tx.needs_rollback = false;
-    if (sqlite3_get_autocommit(conn.native())) {
-      conn.execute_script("BEGIN " + conn.settings().transaction_mode);
-    }
+    if (!conn.in_transaction()) conn.execute_script(conn.backend().begin_sql(conn.settings()));
     tx.in_atomic_block = true;
     frame.outermost = true;
   } else if (savepoint) {
@@ -72,7 +70,7 @@ void exit(const AtomicFrame& frame, bool success) {
     try {
       conn.execute_script("COMMIT");
     } catch (...) {
-      if (!sqlite3_get_autocommit(conn.native())) conn.execute_script("ROLLBACK");
+      if (conn.in_transaction()) conn.execute_script("ROLLBACK");
       tx.on_commit.clear();
       throw;
     }
@@ -84,7 +82,7 @@ void exit(const AtomicFrame& frame, bool success) {
   }
   tx.needs_rollback = false;
   tx.on_commit.clear();
-  if (!sqlite3_get_autocommit(conn.native())) conn.execute_script("ROLLBACK");
+  if (conn.in_transaction()) conn.execute_script("ROLLBACK");
 }
 
 }  // namespace detail

@@ -42,15 +42,26 @@ void end_suite() {
 
 void flush_database(std::string_view alias) {
   auto& conn = db::connections[alias];
+  const bool postgresql = conn.vendor() == "postgresql";
   std::set<std::string> existing;
-  conn.for_each("SELECT name FROM sqlite_master WHERE type = 'table'", {},
-                [&](const db::Row& r) { existing.insert(r.at(0).as_string()); });
+  conn.for_each(postgresql ? "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                           : "SELECT name FROM sqlite_master WHERE type = 'table'",
+                {}, [&](const db::Row& r) { existing.insert(r.at(0).as_string()); });
   std::vector<std::string> tables;
   for (const db::ModelMeta* m : db::all_models()) {
     if (existing.count(m->db_table)) tables.push_back(m->db_table);
     for (auto& f : m->many_to_many) {
       if (existing.count(f.through_table)) tables.push_back(f.through_table);
     }
+  }
+  if (tables.empty()) return;
+  if (postgresql) {
+    // Django's sql_flush on PostgreSQL: one TRUNCATE, keys restarting at 1 as on a fresh database.
+    std::string list;
+    for (auto& t : tables)
+      list += (list.empty() ? "" : ", ") + db::detail::quote_name(t);
+    conn.execute_script("TRUNCATE " + list + " RESTART IDENTITY CASCADE");
+    return;
   }
   // Keys are deferred (checked at COMMIT), so the order of the deletes does not matter inside one
   // transaction.

@@ -17,7 +17,7 @@ TEST(DatabaseUrl, ParsesSqliteForms) {
 }
 
 TEST(DatabaseUrl, RejectsOtherSchemesAndMalformedUrls) {
-  EXPECT_THROW(db::DatabaseSettings::from_url("postgres://u@h/db"), db::ImproperlyConfigured);
+  EXPECT_THROW(db::DatabaseSettings::from_url("mysql://u@h/db"), db::ImproperlyConfigured);
   EXPECT_THROW(db::DatabaseSettings::from_url("sqlite://"), db::ImproperlyConfigured);
   EXPECT_THROW(db::DatabaseSettings::from_url("sqlite:///"), db::ImproperlyConfigured);
   EXPECT_THROW(db::DatabaseSettings::from_url("mysql"), db::ImproperlyConfigured);

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "db/scratch_database.hpp"
 #include "duet/db.hpp"
 #include "duet/handlers/asgi.hpp"
 #include "duet/runtime.hpp"
@@ -62,9 +63,8 @@ class AtomicRequests : public ::testing::TestWithParam<bool> {
     static int counter = 0;
     path_ = std::filesystem::temp_directory_path() / ("duet-atomic-requests-" + std::to_string(::getpid()) +
                                                       "-" + std::to_string(counter++) + ".sqlite3");
-    std::filesystem::remove(path_);
-    db::DatabaseSettings s;
-    s.name = path_.string();
+    // SQLite, or PostgreSQL under DUET_TEST_DATABASE=postgresql (the _pg registration).
+    auto s = db::testing::scratch_settings(path_);
     s.atomic_requests = GetParam();
     db::configure({{"default", s}});
     db::create_tables<Item>();
@@ -72,6 +72,7 @@ class AtomicRequests : public ::testing::TestWithParam<bool> {
   void TearDown() override {
     db::configure({});  // unregisters the view wrapper
     db::connections.close_all();
+    if (db::testing::on_postgresql()) return;
     for (auto suffix : {"", "-wal", "-shm"})
       std::filesystem::remove(path_.string() + suffix);
   }

@@ -1,5 +1,5 @@
 // TestCase (rolled-back transaction per test, suite data) and TransactionTestCase (tables emptied after each
-// test) over a real SQLite database file.
+// test) over a real database: a SQLite file, or the PostgreSQL test cluster in the _pg registration.
 #include "duet/test/testcases.hpp"
 
 #include <gtest/gtest.h>
@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "db/scratch_database.hpp"
 #include "duet/db.hpp"
 #include "duet/runtime.hpp"
 #include "duet/runtime/async_to_sync.hpp"
@@ -33,14 +34,13 @@ class Database : public ::testing::Environment {
   void SetUp() override {
     path_ = std::filesystem::temp_directory_path() /
             ("duet-testcases-" + std::to_string(::getpid()) + ".sqlite3");
-    std::filesystem::remove(path_);
-    db::DatabaseSettings s;
-    s.name = path_.string();
-    db::configure({{"default", s}});
+    // SQLite, or PostgreSQL under DUET_TEST_DATABASE=postgresql (the _pg registration).
+    db::testing::scratch_settings(path_);
     db::create_tables<Note>();
   }
   void TearDown() override {
     db::connections.close_all();
+    if (db::testing::on_postgresql()) return;
     for (auto suffix : {"", "-wal", "-shm"})
       std::filesystem::remove(path_.string() + suffix);
   }
@@ -153,4 +153,17 @@ TEST_F(CommitsTest, TheTablesWereEmptiedAfterThePreviousTest) {
   Note::objects().create({{"text", "a"}});
   duet::test::flush_database();
   EXPECT_EQ(notes(), 0);
+}
+
+// PostgreSQL's flush is TRUNCATE ... RESTART IDENTITY: keys start again at 1, as on a fresh database.
+TEST_F(CommitsTest, FlushRestartsKeysOnPostgresql) {
+  Note::objects().create({{"text", "a"}});
+  Note::objects().create({{"text", "b"}});
+  duet::test::flush_database();
+  auto note = Note::objects().create({{"text", "c"}});
+  if (db::testing::on_postgresql()) {
+    EXPECT_EQ(note.pk().as_int(), 1);
+  } else {
+    EXPECT_GE(note.pk().as_int(), 1);
+  }
 }

@@ -12,14 +12,22 @@
 #include "duet/db/value.hpp"
 
 struct sqlite3;
-struct sqlite3_stmt;
 
 namespace duet::db {
 
-/// A statement being stepped row by row (QuerySet::iterator()). Holds its own prepared statement; must be
-/// used and destroyed on the thread whose connection made it.
+/// A statement being read row by row (QuerySet::iterator()). On SQLite it steps its own prepared statement;
+/// on PostgreSQL it walks the fetched result. Must be used and destroyed on the thread whose connection
+/// made it.
 class Cursor {
  public:
+  /// What a backend implements (src/db/backends).
+  class Impl {
+   public:
+    virtual ~Impl() = default;
+    virtual bool fetch(Row& row) = 0;
+    virtual std::size_t column_count() const noexcept = 0;
+  };
+  explicit Cursor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
   ~Cursor();
   Cursor(const Cursor&) = delete;
   Cursor& operator=(const Cursor&) = delete;
@@ -28,11 +36,7 @@ class Cursor {
   std::size_t column_count() const noexcept;
 
  private:
-  friend class Connection;
-  Cursor(sqlite3_stmt* stmt, std::string sql) : stmt_(stmt), sql_(std::move(sql)) {}
-  sqlite3_stmt* stmt_;
-  std::string sql_;
-  bool done_ = false;
+  std::unique_ptr<Impl> impl_;
 };
 
 /// The transaction bookkeeping of one connection (django.db.backends.base.base's attributes).
@@ -49,11 +53,18 @@ struct TransactionState {
   std::vector<Hook> on_commit;
 };
 
-/// A SQLite connection: WAL, foreign keys on, busy timeout, a bounded prepared-statement cache. Values are
-/// always bound; errors are thrown as IntegrityError, OperationalError, ProgrammingError or DataError.
+/// One database connection (Django's DatabaseWrapper), the same API on every backend; SQL is written with
+/// `?` parameters and values are always bound. Errors are thrown as IntegrityError, OperationalError,
+/// ProgrammingError or DataError (carrying the SQLSTATE on PostgreSQL).
+///  - SQLite: WAL, foreign keys on, busy timeout, a bounded prepared-statement cache.
+///  - PostgreSQL: blocking libpq on the calling thread, session TimeZone UTC, statements prepared once and
+///    cached; a lost connection throws OperationalError and the next statement reconnects.
 /// Not thread-safe: each thread has its own, reached through `connections[alias]`.
 class Connection {
  public:
+  /// The backend behind the API (src/db/backends/*).
+  class Backend;
+
   Connection(std::string alias, DatabaseSettings settings);
   ~Connection();
   Connection(const Connection&) = delete;
@@ -61,7 +72,8 @@ class Connection {
 
   const std::string& alias() const noexcept { return alias_; }
   const DatabaseSettings& settings() const noexcept { return settings_; }
-  std::string_view vendor() const noexcept { return "sqlite"; }
+  /// "sqlite" or "postgresql" (Django's connection.vendor).
+  std::string_view vendor() const noexcept;
 
   /// Runs one statement; returns the number of rows it changed.
   std::int64_t execute(std::string_view sql, const std::vector<Value>& params = {});
@@ -74,7 +86,11 @@ class Connection {
   std::unique_ptr<Cursor> cursor(std::string_view sql, const std::vector<Value>& params = {});
   /// Several ';'-separated statements without parameters (schema scripts).
   void execute_script(std::string_view sql);
-  std::int64_t last_insert_rowid() const noexcept;
+  /// SQLite's rowid of the last INSERT; NotSupportedError on PostgreSQL (the ORM uses INSERT ... RETURNING).
+  std::int64_t last_insert_rowid() const;
+  /// A transaction is open on the server side (not in autocommit): sqlite3_get_autocommit /
+  /// PQtransactionStatus.
+  bool in_transaction() const;
 
   /// Statements run so far on this connection (a counter for tests: assertNumQueries).
   std::uint64_t queries_executed() const noexcept { return queries_; }
@@ -82,19 +98,16 @@ class Connection {
 
   TransactionState& transaction() noexcept { return tx_; }
   bool in_atomic_block() const noexcept { return tx_.in_atomic_block; }
-  sqlite3* native() const noexcept { return db_; }
+  /// The SQLite handle (nullptr on another backend).
+  sqlite3* native() const noexcept;
+  Backend& backend() noexcept { return *backend_; }
 
  private:
-  sqlite3_stmt* prepare_cached(std::string_view sql);
-  void bind(sqlite3_stmt* stmt, const std::vector<Value>& params, std::string_view sql);
-
   std::string alias_;
   DatabaseSettings settings_;
-  sqlite3* db_ = nullptr;
+  std::unique_ptr<Backend> backend_;
   std::uint64_t generation_ = 0;
   std::uint64_t queries_ = 0;
-  struct Cache;
-  std::unique_ptr<Cache> cache_;
   TransactionState tx_;
 };
 
@@ -115,6 +128,7 @@ inline Connection& connection(std::string_view alias = DEFAULT_DB_ALIAS) {
 namespace detail {
 /// Throws the Django-named exception for a SQLite result code.
 [[noreturn]] void throw_sqlite_error(int code, const char* message, std::string_view sql = {});
+/// "name" quoted as an identifier (the same on SQLite and PostgreSQL).
 std::string quote_name(std::string_view name);
 }  // namespace detail
 

@@ -12,12 +12,22 @@ namespace duet::db {
 
 inline constexpr std::string_view DEFAULT_DB_ALIAS = "default";
 
-/// One entry of DATABASES. Only SQLite is implemented so far; ENGINE names are accepted in Django's
-/// spelling too ("django.db.backends.sqlite3").
+/// One entry of DATABASES. ENGINE is "sqlite" or "postgresql", also in Django's spelling
+/// ("django.db.backends.sqlite3", "django.db.backends.postgresql"; "postgres" too); configure() normalises
+/// it.
 struct DatabaseSettings {
   std::string engine = "sqlite";
-  /// The database file. ":memory:" gives every connection (so every thread) its own empty database.
+  /// SQLite: the database file (":memory:" gives every connection, so every thread, its own empty database).
+  /// PostgreSQL: the database name (empty: libpq's default, PGDATABASE).
   std::string name;
+  /// PostgreSQL only (Django's HOST, PORT, USER, PASSWORD); empty means libpq's default (PGHOST, ...). HOST
+  /// may be a directory holding the server's Unix socket.
+  std::string host;
+  std::string port;
+  std::string user;
+  std::string password;
+  /// PostgreSQL only: further libpq connection keywords (Django's OPTIONS), e.g. {"sslmode", "require"}.
+  std::map<std::string, std::string, std::less<>> options;
   /// How long a statement waits for a lock held by another connection before OperationalError.
   std::chrono::milliseconds busy_timeout{5000};
   /// journal_mode=WAL: readers do not block the writer, the default for a server.
@@ -28,10 +38,20 @@ struct DatabaseSettings {
   /// Wrap each view in atomic() (read by the handlers layer).
   bool atomic_requests = false;
 
-  /// "sqlite:///relative/path.db", "sqlite:////absolute/path.db", "sqlite://:memory:" (dj-database-url's
-  /// forms). Throws ImproperlyConfigured on another scheme or a malformed URL.
+  /// "sqlite:///relative/path.db", "sqlite:////absolute/path.db", "sqlite://:memory:",
+  /// "postgres://user:password@host:port/dbname?sslmode=require" (also postgresql://; percent-encoded parts
+  /// are decoded, so a socket directory is written %2Fvar%2Frun%2Fpostgresql) — dj-database-url's forms.
+  /// Throws ImproperlyConfigured on another scheme or a malformed URL.
   static DatabaseSettings from_url(std::string_view url);
+
+  /// The libpq connection string for a PostgreSQL entry: "host='...' port='...' dbname='...' ..." from the
+  /// fields that are set, then `options`, each value quoted for libpq.
+  std::string conninfo() const;
 };
+
+/// "sqlite" or "postgresql": the engine of `alias` as configured, without opening a connection (the
+/// compiler chooses its SQL dialect by it). Throws ImproperlyConfigured for an unknown alias.
+std::string_view vendor_of(std::string_view alias = DEFAULT_DB_ALIAS);
 
 using Databases = std::map<std::string, DatabaseSettings, std::less<>>;
 

@@ -56,6 +56,8 @@ void SyncConnection::ensure_connected() {
     close();
     throw OperationalError(fmt::format("could not connect to PostgreSQL: {}", reason));
   }
+  // Server NOTICEs (e.g. "drop cascades to ...") would go to stderr by default; psycopg2 keeps them quietly.
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
   ++connects_;
 }
 
@@ -63,12 +65,23 @@ Result SyncConnection::query(std::string_view sql, const std::vector<Value>& par
   ensure_sync_context("PostgreSQL SyncConnection::query()", "AsyncConnection::query() or Pool::query()");
   ensure_connected();
   auto bound = detail::bind(params);
-  std::string key(sql);
+  std::string text(sql);
+  // A statement is prepared with its parameters' types (bytea, float8, or left to the server), so the same
+  // text bound with other types is another statement.
+  std::string key = text;
+  bool typed = false;
+  for (Oid t : bound.types)
+    typed = typed || t != 0;
+  if (typed) {
+    key += '\0';
+    for (Oid t : bound.types)
+      key += std::to_string(t) + ',';
+  }
   PGresult* r = nullptr;
   auto it = statements_->names.find(key);
   if (it == statements_->names.end() && statements_->names.size() < config_.statement_cache_size) {
     std::string name = fmt::format("duet_{}", statements_->names.size() + 1);
-    PGresult* prep = PQprepare(conn_, name.c_str(), key.c_str(), 0, nullptr);
+    PGresult* prep = PQprepare(conn_, name.c_str(), text.c_str(), bound.count(), bound.types.data());
     std::exception_ptr error;
     try {
       detail::check(prep, sql);
@@ -86,7 +99,7 @@ Result SyncConnection::query(std::string_view sql, const std::vector<Value>& par
     r = PQexecPrepared(conn_, it->second.c_str(), bound.count(), bound.values.data(), bound.lengths.data(),
                        bound.formats.data(), 0);
   } else {
-    r = PQexecParams(conn_, key.c_str(), bound.count(), bound.types.data(), bound.values.data(),
+    r = PQexecParams(conn_, text.c_str(), bound.count(), bound.types.data(), bound.values.data(),
                      bound.lengths.data(), bound.formats.data(), 0);
   }
   if (!r) {
@@ -108,6 +121,49 @@ Result SyncConnection::query(std::string_view sql, const std::vector<Value>& par
 
 std::int64_t SyncConnection::execute(std::string_view sql, const std::vector<Value>& params) {
   return query(sql, params).rows_affected;
+}
+
+void SyncConnection::execute_script(std::string_view sql) {
+  ensure_sync_context("PostgreSQL SyncConnection::execute_script()", "AsyncConnection::query()");
+  ensure_connected();
+  std::string text(sql);
+  if (!PQsendQuery(conn_, text.c_str())) {
+    throw OperationalError(
+        fmt::format("the PostgreSQL connection was lost: {}", detail::trimmed(PQerrorMessage(conn_))));
+  }
+  // Every statement's result must be consumed before the connection is usable again; the first error wins.
+  std::exception_ptr error;
+  while (PGresult* r = PQgetResult(conn_)) {
+    if (!error) {
+      try {
+        detail::check(r, sql);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
+    PQclear(r);
+  }
+  if (!error && is_broken()) {
+    error = detail::connection_error(
+        fmt::format("the PostgreSQL connection was lost: {}", detail::trimmed(PQerrorMessage(conn_))));
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+TransactionStatus SyncConnection::transaction_status() const noexcept {
+  if (!conn_) return TransactionStatus::unknown;
+  switch (PQtransactionStatus(conn_)) {
+    case PQTRANS_IDLE:
+      return TransactionStatus::idle;
+    case PQTRANS_ACTIVE:
+      return TransactionStatus::active;
+    case PQTRANS_INTRANS:
+      return TransactionStatus::in_transaction;
+    case PQTRANS_INERROR:
+      return TransactionStatus::in_error;
+    default:
+      return TransactionStatus::unknown;
+  }
 }
 
 namespace {

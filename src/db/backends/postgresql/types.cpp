@@ -14,7 +14,8 @@ namespace {
 
 // pg_type.h's OIDs (the server headers are not needed for these stable numbers).
 constexpr Oid BOOLOID = 16, BYTEAOID = 17, INT8OID = 20, INT2OID = 21, INT4OID = 23, OIDOID = 26,
-              FLOAT4OID = 700, FLOAT8OID = 701, TIMESTAMPOID = 1114, TIMESTAMPTZOID = 1184;
+              FLOAT4OID = 700, FLOAT8OID = 701, TIMESTAMPOID = 1114, TIMESTAMPTZOID = 1184,
+              NUMERICOID = 1700;
 
 std::string format_double(double d) {
   if (std::isnan(d)) return "NaN";
@@ -80,6 +81,8 @@ BoundParams bind(const std::vector<Value>& params) {
       b.text[i] = std::to_string(*iv);
     } else if (auto* dv = std::get_if<double>(&st)) {
       b.text[i] = format_double(*dv);
+      // Typed: left unknown, "1.5" next to an integer column would be parsed as an integer and fail.
+      b.types[i] = FLOAT8OID;
     } else if (auto* sv = std::get_if<std::string>(&st)) {
       if (std::memchr(sv->data(), 0, sv->size())) {
         throw DataError("a text parameter contains a NUL character, which PostgreSQL text cannot hold");
@@ -119,6 +122,14 @@ Value decode(Oid type, const char* text, int length) {
       return decode_double(text, length);
     case BYTEAOID:
       return decode_bytea(text);
+    case NUMERICOID:
+      // SUM() of bigint is numeric: a whole number comes back as an integer (as SQLite's SUM gives, and as
+      // Django converts it); a fraction stays exact decimal text (DecimalField).
+      if (std::memchr(text, '.', length) == nullptr) {
+        Value v = decode_int(text, length);
+        if (v.is_int()) return v;
+      }
+      return Value(std::string(text, length));
     case TIMESTAMPOID:
     case TIMESTAMPTZOID:
       return decode_timestamp(text, length);

@@ -27,6 +27,10 @@ class SyncConnection {
   /// the next call reconnects.
   Result query(std::string_view sql, const std::vector<Value>& params = {});
   std::int64_t execute(std::string_view sql, const std::vector<Value>& params = {});
+  /// Several ';'-separated statements without parameters, in one round trip (simple query protocol).
+  void execute_script(std::string_view sql);
+  /// The session's transaction state (PQtransactionStatus); `unknown` when not connected.
+  TransactionStatus transaction_status() const noexcept;
 
   bool is_broken() const noexcept;
   int backend_pid() const noexcept;

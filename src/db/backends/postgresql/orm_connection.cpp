@@ -1,0 +1,78 @@
+// The PostgreSQL backend of duet::db::Connection: the ORM's `?` SQL on a blocking SyncConnection owned by
+// the thread's Connection (persistent, statements prepared once per session).
+#include <fmt/format.h>
+
+#include "db/backends/backend.hpp"
+#include "db/backends/postgresql/placeholders.hpp"
+#include "duet/db/backends/postgresql/sync.hpp"
+#include "duet/db/exceptions.hpp"
+
+namespace duet::db {
+
+namespace {
+
+class PostgresqlCursor final : public Cursor::Impl {
+ public:
+  explicit PostgresqlCursor(postgresql::Result result) : result_(std::move(result)) {}
+  bool fetch(Row& row) override {
+    if (next_ >= result_.rows.size()) return false;
+    row = std::move(result_.rows[next_++]);
+    return true;
+  }
+  std::size_t column_count() const noexcept override { return result_.columns.size(); }
+
+ private:
+  postgresql::Result result_;
+  std::size_t next_ = 0;
+};
+
+class PostgresqlBackend final : public Connection::Backend {
+ public:
+  explicit PostgresqlBackend(const DatabaseSettings& settings) : conn_(config_of(settings)) {}
+
+  std::string_view vendor() const noexcept override { return "postgresql"; }
+  std::int64_t execute(std::string_view sql, const std::vector<Value>& params) override {
+    return conn_.execute(postgresql::to_dollar_placeholders(sql), params);
+  }
+  std::vector<Row> query(std::string_view sql, const std::vector<Value>& params) override {
+    return conn_.query(postgresql::to_dollar_placeholders(sql), params).rows;
+  }
+  void for_each(std::string_view sql, const std::vector<Value>& params,
+                const std::function<void(const Row&)>& on_row) override {
+    // libpq returns the whole result at once (as psycopg2's client-side cursors do).
+    for (const Row& row : conn_.query(postgresql::to_dollar_placeholders(sql), params).rows)
+      on_row(row);
+  }
+  std::unique_ptr<Cursor::Impl> cursor(std::string_view sql, const std::vector<Value>& params) override {
+    return std::make_unique<PostgresqlCursor>(conn_.query(postgresql::to_dollar_placeholders(sql), params));
+  }
+  void execute_script(std::string_view sql) override { conn_.execute_script(sql); }
+  std::string begin_sql(const DatabaseSettings&) const override { return "BEGIN"; }
+  bool in_transaction() const override {
+    auto status = conn_.transaction_status();
+    return status == postgresql::TransactionStatus::in_transaction ||
+           status == postgresql::TransactionStatus::in_error ||
+           status == postgresql::TransactionStatus::active;
+  }
+  std::int64_t last_insert_rowid() const override {
+    throw NotSupportedError("last_insert_rowid() is SQLite's; on PostgreSQL use INSERT ... RETURNING");
+  }
+
+ private:
+  static postgresql::Config config_of(const DatabaseSettings& settings) {
+    postgresql::Config c;
+    c.conninfo = settings.conninfo();
+    return c;
+  }
+  postgresql::SyncConnection conn_;
+};
+
+}  // namespace
+
+namespace detail {
+std::unique_ptr<Connection::Backend> make_postgresql_backend(const DatabaseSettings& settings) {
+  return std::make_unique<PostgresqlBackend>(settings);
+}
+}  // namespace detail
+
+}  // namespace duet::db
