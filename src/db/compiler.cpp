@@ -378,11 +378,11 @@ std::string Compiler::order_by_clause(bool use_default) {
     if (o.path == "?") {
       sql = "RANDOM()";
     } else {
-      bool is_annotation = false;
-      for (auto& [name, _] : q_.annotations)
-        is_annotation = is_annotation || name == o.path;
-      if (is_annotation) {
-        sql = quote_name(o.path);
+      // The annotation's expression, not its alias: values()/values_list() may not select it, and an unknown
+      // "alias" is an error on PostgreSQL (SQLite silently took it for a string constant).
+      std::string annotation = annotation_sql(o.path, nullptr);
+      if (!annotation.empty()) {
+        sql = annotation;
       } else {
         std::vector<std::string> transforms;
         sql = resolve(o.path, false, &transforms, nullptr).sql;

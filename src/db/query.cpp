@@ -231,6 +231,12 @@ CompiledQuery compile_values(const Query& q, const std::vector<std::string>& fie
     // A non-aggregate expression repeated in GROUP BY would need its parameters twice: only columns group.
     for (auto& g : group_items)
       group_by += (group_by.empty() ? "" : ", ") + g;
+  } else if (has_aggregate_annotation(q)) {
+    // An aggregate annotation that is not selected (ordered by): still one row per object, as annotate()
+    // made them, so group by the key too (PostgreSQL requires it; SQLite would collapse to one row).
+    group_by = c.base_alias() + "." + quote_name(q.model->pk().column);
+    for (auto& g : group_items)
+      group_by += ", " + g;
   }
   auto select_params = std::move(c.params);
   out.sql = assemble(q, c, cols, std::move(select_params), group_by, true);

@@ -155,6 +155,6 @@ TEST(Dialect, OffsetWithoutLimit) {
   auto window = compiled_on("postgresql", Book::objects().order_by({"title"}).slice(0, 3));
   EXPECT_EQ(window.sql.substr(window.sql.size() - 8), " LIMIT ?") << window.sql;
   auto lite = compiled_on("sqlite", Book::objects().order_by({"title"}).slice(5));
-  EXPECT_EQ(lite.sql.substr(lite.sql.size() - 16), " LIMIT ? OFFSET ?");
+  EXPECT_EQ(lite.sql.substr(lite.sql.size() - 17), " LIMIT ? OFFSET ?");
   EXPECT_EQ(lite.params.at(0).as_int(), -1);
 }
