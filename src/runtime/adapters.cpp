@@ -22,10 +22,11 @@ void submit_sync(UniqueFunction job, bool thread_sensitive) {
     context = (runtime ? *runtime : fallback_runtime()).shared_context();
   }
   SyncPool& pool = context->pool();
+  sync_jobs_in_flight.fetch_add(1, std::memory_order_relaxed);
   if (thread_sensitive) {
-    pool.submit_sensitive(*context, SyncJob{std::move(job), context});
+    pool.submit_sensitive(*context, SyncJob{std::move(job), context, true});
   } else {
-    pool.submit_loose(SyncJob{std::move(job), std::move(context)});
+    pool.submit_loose(SyncJob{std::move(job), std::move(context), true});
   }
 }
 

@@ -21,6 +21,7 @@ namespace detail {
 
 thread_local LoopThread* this_loop_thread = nullptr;
 std::atomic<std::uint64_t> loop_handoffs{0};
+std::atomic<std::size_t> sync_jobs_in_flight{0};
 
 namespace {
 
@@ -56,6 +57,12 @@ void run_loop(boost::asio::io_context& loop, std::chrono::microseconds spin) {
   }
   while (!loop.stopped()) {
     if (loop.poll() > 0) continue;
+    if (sync_jobs_in_flight.load(std::memory_order_acquire) == 0) {
+      // Nothing can come back from a sync thread: sleep at once (a loop serving only async work would
+      // otherwise poll epoll for `spin` after every burst).
+      if (!loop.stopped()) loop.run_one();
+      continue;
+    }
     const auto deadline = std::chrono::steady_clock::now() + spin;
     bool ran = false;
     while (!ran && !loop.stopped() && std::chrono::steady_clock::now() < deadline) {

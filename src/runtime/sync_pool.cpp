@@ -72,7 +72,7 @@ void SyncPool::run_loose_on(Worker* worker, SyncJob job) {
                                 }
                                 carry_out(std::move(handoff));
                               },
-                              std::move(job.context)});
+                              std::move(job.context), job.counted});
 }
 
 void SyncPool::submit_loose(SyncJob job) {

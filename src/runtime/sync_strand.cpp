@@ -69,6 +69,8 @@ void SyncStrand::serve_until(const std::atomic<bool>& done) {
     {
       ContextScope scope(job.context.get());
       job.run();
+      // After run(): its result was handed to the loop first, so the loop spins until it has it.
+      if (job.counted) sync_jobs_in_flight.fetch_sub(1, std::memory_order_release);
       // Drop the job (and maybe the last reference to its Context) before taking the lock again: releasing
       // a Context may hand this very strand to another flow.
       job = {};

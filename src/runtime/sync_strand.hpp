@@ -13,8 +13,14 @@ namespace duet::detail {
 
 struct SyncJob {
   UniqueFunction run;
-  ContextPtr context;  // made current while the job runs
+  ContextPtr context;    // made current while the job runs
+  bool counted = false;  // in sync_jobs_in_flight until it has run
 };
+
+/// sync_to_async jobs submitted and not yet run to the end. An idle loop spins (RuntimeOptions::loop_spin)
+/// only while this is above zero: only then can a result be on its way back to it, and a server with no
+/// sync work in flight would otherwise burn CPU in epoll_wait(0) after every burst of requests.
+extern std::atomic<std::size_t> sync_jobs_in_flight;
 
 /// The jobs of a pool thread, or of a plain thread blocked in async_to_sync. Whoever serves the strand runs
 /// its jobs one after another with their Context current; pushing is safe from any thread.
