@@ -66,3 +66,11 @@ TEST(DollarPlaceholders, NumbersPastNine) {
   }
   EXPECT_EQ(to_dollar_placeholders(sql), expected);
 }
+
+TEST(DollarPlaceholders, CountsTheParameters) {
+  std::size_t n = 99;
+  EXPECT_EQ(to_dollar_placeholders("SELECT ?, '?', ? -- ?", n), "SELECT $1, '?', $2 -- ?");
+  EXPECT_EQ(n, 2u);
+  to_dollar_placeholders("SELECT 1", n);
+  EXPECT_EQ(n, 0u);
+}

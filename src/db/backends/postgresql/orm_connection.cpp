@@ -11,6 +11,20 @@ namespace duet::db {
 
 namespace {
 
+// The ORM's `?` SQL for libpq, with SQLite's check of the number of values (the server's own complaint would
+// be a protocol violation, not the caller's mistake).
+std::string prepared(std::string_view sql, const std::vector<Value>& params) {
+  std::size_t expected = 0;
+  std::string out = postgresql::to_dollar_placeholders(sql, expected);
+  if (expected != params.size()) {
+    throw ProgrammingError(
+        fmt::format("Incorrect number of bindings supplied. The current statement uses {}, and there are {} "
+                    "supplied. ({})",
+                    expected, params.size(), sql.substr(0, 200)));
+  }
+  return out;
+}
+
 class PostgresqlCursor final : public Cursor::Impl {
  public:
   explicit PostgresqlCursor(postgresql::Result result) : result_(std::move(result)) {}
@@ -32,19 +46,19 @@ class PostgresqlBackend final : public Connection::Backend {
 
   std::string_view vendor() const noexcept override { return "postgresql"; }
   std::int64_t execute(std::string_view sql, const std::vector<Value>& params) override {
-    return conn_.execute(postgresql::to_dollar_placeholders(sql), params);
+    return conn_.execute(prepared(sql, params), params);
   }
   std::vector<Row> query(std::string_view sql, const std::vector<Value>& params) override {
-    return conn_.query(postgresql::to_dollar_placeholders(sql), params).rows;
+    return conn_.query(prepared(sql, params), params).rows;
   }
   void for_each(std::string_view sql, const std::vector<Value>& params,
                 const std::function<void(const Row&)>& on_row) override {
     // libpq returns the whole result at once (as psycopg2's client-side cursors do).
-    for (const Row& row : conn_.query(postgresql::to_dollar_placeholders(sql), params).rows)
+    for (const Row& row : conn_.query(prepared(sql, params), params).rows)
       on_row(row);
   }
   std::unique_ptr<Cursor::Impl> cursor(std::string_view sql, const std::vector<Value>& params) override {
-    return std::make_unique<PostgresqlCursor>(conn_.query(postgresql::to_dollar_placeholders(sql), params));
+    return std::make_unique<PostgresqlCursor>(conn_.query(prepared(sql, params), params));
   }
   void execute_script(std::string_view sql) override { conn_.execute_script(sql); }
   std::string begin_sql(const DatabaseSettings&) const override { return "BEGIN"; }

@@ -63,6 +63,11 @@ std::size_t dollar_tag_length(std::string_view sql, std::size_t i) {
 }  // namespace
 
 std::string to_dollar_placeholders(std::string_view sql) {
+  std::size_t count = 0;
+  return to_dollar_placeholders(sql, count);
+}
+
+std::string to_dollar_placeholders(std::string_view sql, std::size_t& count) {
   std::string out;
   out.reserve(sql.size() + 16);
   std::size_t next_param = 1;
@@ -96,6 +101,7 @@ std::string to_dollar_placeholders(std::string_view sql) {
     out.append(sql.substr(i, end - i));
     i = end;
   }
+  count = next_param - 1;
   return out;
 }
 
