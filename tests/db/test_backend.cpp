@@ -109,3 +109,14 @@ TEST_F(DbTest, BooleansAndDatesRoundTripThroughTheOrm) {
   EXPECT_EQ(blog::Book::objects().filter("published__date", "2024-02-29").count(), 1);
   EXPECT_EQ(blog::Book::objects().filter("created__isnull", false).count(), 1);
 }
+
+// A statement prepared (and cached) before its table changed shape still runs: SQLite re-prepares it,
+// PostgreSQL's cached plan ("must not change result type") is dropped and the statement run again.
+TEST_F(DbTest, CachedStatementSurvivesATableChange) {
+  auto& c = db::connection();
+  c.execute_script("CREATE TABLE shape (a integer); INSERT INTO shape VALUES (1)");
+  EXPECT_EQ(c.query("SELECT * FROM shape WHERE a = ?", {1}).at(0).size(), 1u);
+  c.execute_script("ALTER TABLE shape ADD COLUMN b integer");
+  EXPECT_EQ(c.query("SELECT * FROM shape WHERE a = ?", {1}).at(0).size(), 2u);
+  EXPECT_EQ(c.query("SELECT * FROM shape WHERE a = ?", {1}).at(0).size(), 2u);
+}

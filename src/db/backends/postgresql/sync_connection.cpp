@@ -13,6 +13,8 @@ namespace duet::db::postgresql {
 
 struct SyncConnection::Statements {
   std::unordered_map<std::string, std::string> names;
+  // Names are never reused within a session, also after one is forgotten.
+  std::uint64_t next_id = 0;
 };
 
 SyncConnection::SyncConnection(Config config)
@@ -57,7 +59,8 @@ void SyncConnection::ensure_connected() {
     throw OperationalError(fmt::format("could not connect to PostgreSQL: {}", reason));
   }
   // Server NOTICEs (e.g. "drop cascades to ...") would go to stderr by default; psycopg2 keeps them quietly.
-  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
   ++connects_;
 }
 
@@ -80,7 +83,7 @@ Result SyncConnection::query(std::string_view sql, const std::vector<Value>& par
   PGresult* r = nullptr;
   auto it = statements_->names.find(key);
   if (it == statements_->names.end() && statements_->names.size() < config_.statement_cache_size) {
-    std::string name = fmt::format("duet_{}", statements_->names.size() + 1);
+    std::string name = fmt::format("duet_{}", ++statements_->next_id);
     PGresult* prep = PQprepare(conn_, name.c_str(), text.c_str(), bound.count(), bound.types.data());
     std::exception_ptr error;
     try {
@@ -98,6 +101,21 @@ Result SyncConnection::query(std::string_view sql, const std::vector<Value>& par
   if (it != statements_->names.end()) {
     r = PQexecPrepared(conn_, it->second.c_str(), bound.count(), bound.values.data(), bound.lengths.data(),
                        bound.formats.data(), 0);
+    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    if (state && std::string_view(state) == "0A000") {
+      // "cached plan must not change result type": a table it reads changed shape since it was prepared (a
+      // migration). Forget it; outside a transaction run it again unprepared (inside, the error has aborted
+      // the transaction: the caller sees it, and the next use prepares afresh).
+      std::string name = it->second;
+      statements_->names.erase(it);
+      it = statements_->names.end();
+      if (PQtransactionStatus(conn_) == PQTRANS_IDLE) {
+        PQclear(PQexec(conn_, ("DEALLOCATE " + name).c_str()));
+        PQclear(r);
+        r = PQexecParams(conn_, text.c_str(), bound.count(), bound.types.data(), bound.values.data(),
+                         bound.lengths.data(), bound.formats.data(), 0);
+      }
+    }
   } else {
     r = PQexecParams(conn_, text.c_str(), bound.count(), bound.types.data(), bound.values.data(),
                      bound.lengths.data(), bound.formats.data(), 0);
