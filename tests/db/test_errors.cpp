@@ -108,3 +108,33 @@ TEST_F(DbTest, LostConnectionIsOperationalErrorAndTheNextUseReconnects) {
   EXPECT_NE(c.query("SELECT pg_backend_pid()").at(0).at(0).as_int(), pid);
   EXPECT_EQ(&c, &db::connection());
 }
+
+// Inside a transaction a lost session is not silently replaced: the rest of the block would run in
+// autocommit and its COMMIT would be a no-op. Every statement fails until the block ends; then the next use
+// reconnects.
+TEST_F(DbTest, LostConnectionInsideAtomicFailsUntilTheBlockEnds) {
+  if (!postgresql()) GTEST_SKIP() << "a server connection to lose: PostgreSQL only";
+  auto& c = db::connection();
+  auto kill = [&] {
+    auto pid = c.query("SELECT pg_backend_pid()").at(0).at(0).as_int();
+    db::postgresql::Config config;
+    config.conninfo = settings_.conninfo();
+    db::postgresql::SyncConnection admin(config);
+    ASSERT_EQ(admin.query("SELECT pg_terminate_backend($1)", {pid}).rows.at(0).at(0).as_int(), 1);
+  };
+  EXPECT_THROW(
+      {
+        db::transaction::atomic tx;
+        Author::objects().create({{"name", "Ann"}});
+        kill();
+        EXPECT_THROW(Author::objects().create({{"name", "Bob"}}), db::OperationalError);
+        // Caught and carried on: still refused, not run in autocommit on a new session.
+        EXPECT_THROW(Author::objects().create({{"name", "Cid"}}), db::OperationalError);
+        EXPECT_TRUE(c.in_transaction());
+      },  // the block's COMMIT fails too
+      db::OperationalError);
+  EXPECT_FALSE(c.in_transaction());
+  EXPECT_EQ(Author::objects().count(), 0);  // reconnected; nothing of the block was kept
+  Author::objects().create({{"name", "Dan"}});
+  EXPECT_EQ(Author::objects().count(), 1);
+}

@@ -46,28 +46,35 @@ class PostgresqlBackend final : public Connection::Backend {
 
   std::string_view vendor() const noexcept override { return "postgresql"; }
   std::int64_t execute(std::string_view sql, const std::vector<Value>& params) override {
-    return conn_.execute(prepared(sql, params), params);
+    return run([&] { return conn_.execute(prepared(sql, params), params); });
   }
   std::vector<Row> query(std::string_view sql, const std::vector<Value>& params) override {
-    return conn_.query(prepared(sql, params), params).rows;
+    return run([&] { return conn_.query(prepared(sql, params), params).rows; });
   }
   void for_each(std::string_view sql, const std::vector<Value>& params,
                 const std::function<void(const Row&)>& on_row) override {
     // libpq returns the whole result at once (as psycopg2's client-side cursors do).
-    for (const Row& row : conn_.query(prepared(sql, params), params).rows)
+    auto result = run([&] { return conn_.query(prepared(sql, params), params); });
+    for (const Row& row : result.rows)
       on_row(row);
   }
   std::unique_ptr<Cursor::Impl> cursor(std::string_view sql, const std::vector<Value>& params) override {
-    return std::make_unique<PostgresqlCursor>(conn_.query(prepared(sql, params), params));
+    return std::make_unique<PostgresqlCursor>(
+        run([&] { return conn_.query(prepared(sql, params), params); }));
   }
-  void execute_script(std::string_view sql) override { conn_.execute_script(sql); }
+  void execute_script(std::string_view sql) override {
+    if (lost_in_transaction_ && sql == "ROLLBACK") {
+      // The server already threw the transaction away with the session.
+      lost_in_transaction_ = false;
+      return;
+    }
+    run([&] {
+      conn_.execute_script(sql);
+      return 0;
+    });
+  }
   std::string begin_sql(const DatabaseSettings&) const override { return "BEGIN"; }
-  bool in_transaction() const override {
-    auto status = conn_.transaction_status();
-    return status == postgresql::TransactionStatus::in_transaction ||
-           status == postgresql::TransactionStatus::in_error ||
-           status == postgresql::TransactionStatus::active;
-  }
+  bool in_transaction() const override { return lost_in_transaction_ || server_in_transaction(); }
   std::int64_t last_insert_rowid() const override {
     throw NotSupportedError("last_insert_rowid() is SQLite's; on PostgreSQL use INSERT ... RETURNING");
   }
@@ -78,7 +85,33 @@ class PostgresqlBackend final : public Connection::Backend {
     c.conninfo = settings.conninfo();
     return c;
   }
+  bool server_in_transaction() const {
+    auto status = conn_.transaction_status();
+    return status == postgresql::TransactionStatus::in_transaction ||
+           status == postgresql::TransactionStatus::in_error ||
+           status == postgresql::TransactionStatus::active;
+  }
+  // A session lost inside a transaction took the transaction's work with it. Reconnecting silently would run
+  // the rest of the block in autocommit and make its COMMIT a no-op, so until the block rolls back every
+  // statement fails (Django: "You can't execute queries until the end of the 'atomic' block").
+  template <class Fn>
+  auto run(Fn fn) -> decltype(fn()) {
+    if (lost_in_transaction_) {
+      throw OperationalError(
+          "the PostgreSQL connection was lost during a transaction: no statement can run until it is rolled "
+          "back (the end of the atomic block)");
+    }
+    const bool in_tx = server_in_transaction();
+    try {
+      return fn();
+    } catch (const OperationalError&) {
+      if (in_tx && conn_.is_broken()) lost_in_transaction_ = true;
+      throw;
+    }
+  }
+
   postgresql::SyncConnection conn_;
+  bool lost_in_transaction_ = false;
 };
 
 }  // namespace
