@@ -152,6 +152,25 @@ TEST_F(NativeAsyncTest, AGatherOfAHundredAgetsIsPipelinedOnOneConnection) {
   EXPECT_EQ(rt.sync_thread_count(), 0u);
 }
 
+Task<void> twenty_counts(std::int64_t* total) {
+  std::vector<Task<std::int64_t>> counts;
+  for (int i = 0; i < 20; ++i)
+    counts.push_back(Item::objects().acount());
+  for (auto n : co_await duet::gather(std::move(counts)))
+    *total += n;
+}
+
+TEST_F(NativeAsyncTest, QueriesWaitingWhileThePoolConnectsShareTheNewConnections) {
+  // More queries than connections, all arriving before the first connection is up: they wait for one and
+  // must be woken when it opens (not time out).
+  pg::set_pool_sizing("default", {.min_size = 1, .max_size = 2, .acquire_timeout = std::chrono::seconds(30)});
+  Item::objects().create({{"name", "one"}});
+  duet::Runtime rt({.loops = 1, .sync_threads = 2});
+  std::int64_t total = 0;
+  rt.block_on(twenty_counts(&total));
+  EXPECT_EQ(total, 20);
+}
+
 Task<void> atomic_blocks() {
   auto items = Item::objects();
   // Rolled back by an exception: nothing stays.

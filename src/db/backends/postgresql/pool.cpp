@@ -55,6 +55,11 @@ struct PoolState {
       wake_one();
   }
 
+  void wake_all() {
+    while (!waiters.empty())
+      wake_one();
+  }
+
   void wake_one() {
     if (waiters.empty()) return;
     auto* t = waiters.front();
@@ -119,6 +124,9 @@ struct PoolState {
         ++opened_total;
         slots.push_back(std::make_unique<PoolSlot>(PoolSlot{std::move(conn), false}));
         if (closed) slots.back()->conn.close();
+        // Whoever waited while every place was taken by connections still connecting can share this one now
+        // (a waiter that cannot, e.g. an acquire() finding it leased, waits again).
+        wake_all();
         co_return slots.back().get();
       }
       last_error = error;
