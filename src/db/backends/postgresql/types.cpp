@@ -14,8 +14,7 @@ namespace {
 
 // pg_type.h's OIDs (the server headers are not needed for these stable numbers).
 constexpr Oid BOOLOID = 16, BYTEAOID = 17, INT8OID = 20, INT2OID = 21, INT4OID = 23, OIDOID = 26,
-              FLOAT4OID = 700, FLOAT8OID = 701, TIMESTAMPOID = 1114, TIMESTAMPTZOID = 1184,
-              NUMERICOID = 1700;
+              FLOAT4OID = 700, FLOAT8OID = 701, TIMESTAMPOID = 1114, TIMESTAMPTZOID = 1184, NUMERICOID = 1700;
 
 std::string format_double(double d) {
   if (std::isnan(d)) return "NaN";
