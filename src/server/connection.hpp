@@ -25,6 +25,7 @@
 
 #include "access_log.hpp"
 #include "head_scanner.hpp"
+#include "read_hint.hpp"
 #include "request_parser.hpp"
 #include "response_head.hpp"
 #include "server_core.hpp"
@@ -120,9 +121,9 @@ class Connection final : public ConnectionBase {
 
   // ---- the reader ----
 
-  /// Makes room at the end of the buffer (taking one from the pool if there is none); false when it is
-  /// full at its largest.
-  bool make_room() {
+  /// Makes room for `n` more bytes at the end of the buffer (taking one from the pool if there is none);
+  /// false when that would take it past its largest.
+  bool reserve(std::size_t n) {
     if (!buf_) {
       buf_ = loop_.pool.take_buffer();
       cap_ = ConnectionPool::buffer_size;
@@ -130,21 +131,23 @@ class Connection final : public ConnectionBase {
     }
     if (begin_ == end_) {
       begin_ = end_ = 0;
-    } else if (begin_ > 0) {
+    } else if (begin_ > 0 && cap_ - end_ < n) {
       std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
       end_ -= begin_;
       begin_ = 0;
     }
-    if (end_ == cap_) {
-      if (cap_ >= max_cap_) return false;  // full: the consumer calls start_read() again once it took some
-      std::size_t grown = std::min(cap_ * 2, max_cap_);
-      std::unique_ptr<char[]> bigger(new char[grown]);
-      std::memcpy(bigger.get(), buf_.get(), end_);
-      buf_ = std::move(bigger);
-      cap_ = grown;
-    }
+    if (cap_ - end_ >= n) return true;
+    if (end_ + n > max_cap_) return false;  // full: the consumer calls start_read() again once it took some
+    std::size_t grown = cap_;
+    while (grown - end_ < n)
+      grown = std::min(grown * 2, max_cap_);
+    std::unique_ptr<char[]> bigger(new char[grown]);
+    std::memcpy(bigger.get(), buf_.get(), end_);
+    buf_ = std::move(bigger);
+    cap_ = grown;
     return true;
   }
+  bool make_room() { return reserve(1); }
 
   /// Starts a read into the buffer. Asio tries it at once, so it is right whatever the socket's state.
   void start_read() {
@@ -152,18 +155,43 @@ class Connection final : public ConnectionBase {
     if (!make_room()) return;
     reading_ = true;
     reading_into_buffer_ = true;
+    read_by_reactor_ = false;
     const std::size_t want = cap_ - end_;
     socket_.async_read_some(
         boost::asio::buffer(buf_.get() + end_, want),
-        [this, want](boost::system::error_code ec, std::size_t n) { on_read(ec, n, want); });
+        [this, want](boost::system::error_code ec, std::size_t n) { on_read(ec, n, want, false); });
   }
 
-  /// Plain sockets, right after a read that came back short (the socket is drained): wait for the next
-  /// bytes without a buffer. Only right after such a read, in the same handler: the reactor is
-  /// edge-triggered, and an edge it saw while nothing waited would be lost to a wait started later.
+  // Plain sockets. A read whose recv() the reactor made, in the handler it called directly (nothing else
+  // ran in between, so no epoll_wait), leaves the socket drained with every later byte still to raise an
+  // edge. The next read can then be queued without trying first (queue_read_without_trying: no recv() that
+  // says EAGAIN) into the small inline buffer, so an idle connection needs no read buffer either. Which
+  // reads qualify: waits and queued reads (the reactor performs them) that no asynchronous write overlapped
+  // (the reactor completes a write before a read of the same event, and posts the second).
+
+  /// Queues the next read into small_ (see above). Only from a handler the reactor called directly.
+  void queue_read() {
+    if (reading_ || eof_ || closed_ || upgrading_) return;
+    if (available() + small_read > max_cap_) {
+      start_read();  // near the bound: ordinary reads, which respect it
+      return;
+    }
+    reading_ = true;
+    reading_into_buffer_ = false;
+    read_by_reactor_ = true;
+    write_overlapped_ = async_writing_;
+    queue_read_without_trying(
+        socket_, boost::asio::buffer(small_, small_read),
+        [this](boost::system::error_code ec, std::size_t n) { on_read(ec, n, small_read, true); });
+  }
+
+  /// Waits for readability (an epoll_ctl): how a connection whose last read was tried at once gets back
+  /// to reads the reactor makes. Only right after a read that left the socket drained, in the same handler.
   void wait_readable() {
     reading_ = true;
     reading_into_buffer_ = false;
+    read_by_reactor_ = true;
+    write_overlapped_ = async_writing_;
     socket_.async_wait(Socket::wait_read, [this](boost::system::error_code ec) { on_readable(ec); });
   }
 
@@ -172,10 +200,10 @@ class Connection final : public ConnectionBase {
       const std::size_t want = cap_ - end_;
       std::size_t n = socket_.read_some(boost::asio::buffer(buf_.get() + end_, want), ec);
       if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
-        wait_readable();  // readable, then not: wait again (same handler, so no edge is lost)
-        return;
+        ec = {};
+        n = 0;  // readable, then not: drained all the same
       }
-      on_read(ec, n, want);
+      on_read(ec, n, want, false);
       return;
     }
     if (!ec && !upgrading_ && !closed_) {
@@ -185,7 +213,43 @@ class Connection final : public ConnectionBase {
       app_waiter_.notify();
       return;
     }
-    on_read(ec, 0, 0);
+    on_read(ec, 0, 0, false);
+  }
+
+  /// After a successful read of `n` of `want` bytes on a plain socket: starts the next read.
+  void continue_reading(std::size_t n, std::size_t want, bool direct) {
+    if (!direct) {
+      // Tried at once, or completed together with a write: whether an epoll_wait ran since the recv() is
+      // unknown. A short read has drained the socket: wait (in this handler) to get back to direct reads.
+      if (n < want) {
+        wait_readable();
+      } else {
+        start_read();
+      }
+      return;
+    }
+    bool drained = n < want;
+    if (!drained) {
+      // The small buffer was filled: take the rest now, in this same handler, so the socket ends drained.
+      if (!make_room()) return;  // full at its largest: the consumer restarts reading
+      boost::system::error_code ec;
+      const std::size_t room = cap_ - end_;
+      std::size_t more = socket_.read_some(boost::asio::buffer(buf_.get() + end_, room), ec);
+      if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
+        drained = true;
+      } else if (ec) {
+        on_end_of_input();
+        return;
+      } else {
+        end_ += more;
+        drained = more < room;
+      }
+    }
+    if (drained) {
+      queue_read();
+    } else {
+      start_read();
+    }
   }
 
   /// The buffer, output string and header vector go back to the loop's pool while nothing is in them.
@@ -206,31 +270,43 @@ class Connection final : public ConnectionBase {
     app_cancel_.slot().clear();
   }
 
-  void on_read(boost::system::error_code ec, std::size_t n, std::size_t want) {
+  void on_end_of_input() {
+    eof_ = true;
+    if (app_running_ && response_ != Response::done && !disconnected_) {
+      // The client went away mid-request: the application hears http.disconnect and is cancelled.
+      disconnected_ = true;
+      app_cancel_.emit(boost::asio::cancellation_type::terminal);
+    }
+  }
+
+  void on_read(boost::system::error_code ec, std::size_t n, std::size_t want, bool into_small) {
+    const bool direct = read_by_reactor_ && !write_overlapped_ && !async_writing_;
     reading_ = false;
     reading_into_buffer_ = false;
+    if (!ec && n > 0) {
+      if (into_small) {
+        // queue_read() left room for this below max_cap_, and only the consumer took bytes since.
+        if (reserve(n)) {
+          std::memcpy(buf_.get() + end_, small_, n);
+          end_ += n;
+        } else {
+          ec = boost::asio::error::no_buffer_space;
+        }
+      } else {
+        end_ += n;
+      }
+    }
     if (upgrading_) {
       // The read was cancelled to hand the socket to the WebSocket: not an end of the connection.
-      if (!ec) end_ += n;
       if (ec && ec != boost::asio::error::operation_aborted) eof_ = true;
       conn_waiter_.notify();
       return;
     }
     if (ec) {
-      eof_ = true;
-      if (app_running_ && response_ != Response::done && !disconnected_) {
-        // The client went away mid-request: the application hears http.disconnect and is cancelled.
-        disconnected_ = true;
-        app_cancel_.emit(boost::asio::cancellation_type::terminal);
-      }
+      on_end_of_input();
     } else {
-      end_ += n;
       if constexpr (!tls) {
-        if (n < want) {
-          wait_readable();
-        } else {
-          start_read();
-        }
+        continue_reading(n, want, direct);
       } else {
         start_read();
       }
@@ -275,8 +351,11 @@ class Connection final : public ConnectionBase {
     if (closed_) throw boost::system::system_error(boost::asio::error::not_connected);
     deadline = Clock::now() + options_.timeouts.write;
     boost::system::error_code ec;
+    async_writing_ = true;
+    write_overlapped_ = true;  // a read pending now may complete in the same reactor event as this write
     co_await boost::asio::async_write(socket_, boost::asio::buffer(out_),
                                       boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    async_writing_ = false;
     deadline = Clock::time_point::max();
     out_.clear();
     if (ec) throw boost::system::system_error(ec);
@@ -577,6 +656,14 @@ class Connection final : public ConnectionBase {
   std::size_t end_ = 0;
   bool reading_ = false;
   bool reading_into_buffer_ = false;
+  // See queue_read(): the pending read is performed by the reactor (not tried at once), and whether an
+  // asynchronous write was pending meanwhile.
+  bool read_by_reactor_ = false;
+  bool write_overlapped_ = false;
+  bool async_writing_ = false;
+  // Plain sockets: queued reads land here, so an idle connection holds no read buffer.
+  static constexpr std::size_t small_read = tls ? 1 : 256;
+  char small_[small_read];
   bool eof_ = false;
   bool closed_ = false;
   bool idle_ = true;
