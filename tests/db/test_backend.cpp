@@ -120,3 +120,44 @@ TEST_F(DbTest, CachedStatementSurvivesATableChange) {
   EXPECT_EQ(c.query("SELECT * FROM shape WHERE a = ?", {1}).at(0).size(), 2u);
   EXPECT_EQ(c.query("SELECT * FROM shape WHERE a = ?", {1}).at(0).size(), 2u);
 }
+
+// On PostgreSQL a cursor is a server-side one read 2000 rows at a time (Django's iterator()): other
+// statements run between fetches, an early exit frees it, inside a transaction too.
+TEST_F(DbTest, CursorStreamsInChunksBesideOtherStatements) {
+  auto& c = db::connection();
+  c.execute_script("CREATE TABLE many (v integer)");
+  c.execute(
+      "INSERT INTO many (v) WITH RECURSIVE s(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM s WHERE v < ?) "
+      "SELECT v FROM s",
+      {4500});
+  std::int64_t n = 0, sum = 0;
+  {
+    auto cur = c.cursor("SELECT v FROM many WHERE v > ? ORDER BY v", {0});
+    db::Row row;
+    while (cur->fetch(row)) {
+      ++n;
+      sum += row.at(0).as_int();
+      if (n % 1000 == 0) EXPECT_EQ(c.query("SELECT count(*) FROM many").at(0).at(0).as_int(), 4500);
+    }
+  }
+  EXPECT_EQ(n, 4500);
+  EXPECT_EQ(sum, 4500 * 4501 / 2);
+  {
+    db::transaction::atomic tx;
+    {
+      auto first = c.cursor("SELECT v FROM many ORDER BY v");
+      auto second = c.cursor("SELECT v FROM many ORDER BY v DESC");
+      db::Row a, b;
+      ASSERT_TRUE(first->fetch(a));
+      ASSERT_TRUE(second->fetch(b));
+      EXPECT_EQ(a.at(0).as_int(), 1);
+      EXPECT_EQ(b.at(0).as_int(), 4500);
+    }  // both left early
+    c.execute("DELETE FROM many WHERE v > ?", {10});
+  }
+  auto cur = c.cursor("SELECT count(*) FROM many");
+  db::Row row;
+  ASSERT_TRUE(cur->fetch(row));
+  EXPECT_EQ(row.at(0).as_int(), 10);
+  EXPECT_FALSE(cur->fetch(row));
+}

@@ -2,6 +2,9 @@
 // the thread's Connection (persistent, statements prepared once per session).
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <memory>
+
 #include "db/backends/backend.hpp"
 #include "db/backends/postgresql/placeholders.hpp"
 #include "duet/db/backends/postgresql/sync.hpp"
@@ -25,21 +28,6 @@ std::string prepared(std::string_view sql, const std::vector<Value>& params) {
   return out;
 }
 
-class PostgresqlCursor final : public Cursor::Impl {
- public:
-  explicit PostgresqlCursor(postgresql::Result result) : result_(std::move(result)) {}
-  bool fetch(Row& row) override {
-    if (next_ >= result_.rows.size()) return false;
-    row = std::move(result_.rows[next_++]);
-    return true;
-  }
-  std::size_t column_count() const noexcept override { return result_.columns.size(); }
-
- private:
-  postgresql::Result result_;
-  std::size_t next_ = 0;
-};
-
 class PostgresqlBackend final : public Connection::Backend {
  public:
   explicit PostgresqlBackend(const DatabaseSettings& settings) : conn_(config_of(settings)) {}
@@ -58,10 +46,7 @@ class PostgresqlBackend final : public Connection::Backend {
     for (const Row& row : result.rows)
       on_row(row);
   }
-  std::unique_ptr<Cursor::Impl> cursor(std::string_view sql, const std::vector<Value>& params) override {
-    return std::make_unique<PostgresqlCursor>(
-        run([&] { return conn_.query(prepared(sql, params), params); }));
-  }
+  std::unique_ptr<Cursor::Impl> cursor(std::string_view sql, const std::vector<Value>& params) override;
   void execute_script(std::string_view sql) override {
     if (lost_in_transaction_ && sql == "ROLLBACK") {
       // The server already threw the transaction away with the session.
@@ -110,9 +95,95 @@ class PostgresqlBackend final : public Connection::Backend {
     }
   }
 
+  friend class PostgresqlCursor;
   postgresql::SyncConnection conn_;
   bool lost_in_transaction_ = false;
+  // Server-side cursor names in use ("duet_cursor_<i>" for each true entry); freed names are reused, so the
+  // FETCH statements prepared for them stay few.
+  std::vector<bool> cursor_names_;
+  // Expires with the backend: a Cursor outliving its connection (close_all()) must not touch it.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
+
+// QuerySet::iterator() on PostgreSQL, as Django's server-side cursors: DECLARE ... CURSOR (WITH HOLD outside
+// a transaction, so it survives the statement's implicit commit) and FETCH 2000 rows at a time, so the client
+// holds one chunk, never the whole result. Other statements may run on the connection between fetches.
+class PostgresqlCursor final : public Cursor::Impl {
+ public:
+  static constexpr std::size_t kChunk = 2000;
+
+  PostgresqlCursor(PostgresqlBackend& backend, std::string_view sql, const std::vector<Value>& params)
+      : backend_(&backend), alive_(backend.alive_) {
+    auto& names = backend.cursor_names_;
+    index_ = std::find(names.begin(), names.end(), false) - names.begin();
+    if (index_ == names.size()) names.push_back(false);
+    unquoted_ = "duet_cursor_" + std::to_string(index_);
+    name_ = "\"" + unquoted_ + "\"";
+    hold_ = !backend.server_in_transaction();
+    std::string declare =
+        "DECLARE " + name_ + " NO SCROLL CURSOR" + (hold_ ? " WITH HOLD" : "") + " FOR " + std::string(sql);
+    backend.run([&] { return backend.conn_.execute(prepared(declare, params), params); });
+    names[index_] = true;
+    try {
+      fetch_chunk();
+    } catch (...) {
+      names[index_] = false;
+      try {
+        if (!backend.conn_.is_broken() && hold_) backend.conn_.execute_script("CLOSE " + name_);
+      } catch (...) {
+      }
+      throw;
+    }
+  }
+  ~PostgresqlCursor() override {
+    if (alive_.expired()) return;
+    backend_->cursor_names_[index_] = false;
+    try {
+      auto& conn = backend_->conn_;
+      if (conn.is_broken() || backend_->lost_in_transaction_) return;
+      // A cursor without HOLD ended with its transaction; a failing CLOSE inside a later one would abort it.
+      bool open =
+          hold_ || (backend_->server_in_transaction() &&
+                    !conn.query("SELECT 1 FROM pg_cursors WHERE name = $1", {unquoted_}).rows.empty());
+      if (open) conn.execute_script("CLOSE " + name_);
+    } catch (...) {
+      // Gone with its transaction or its session already: nothing left to free.
+    }
+  }
+  bool fetch(Row& row) override {
+    if (next_ >= chunk_.rows.size()) {
+      if (done_) return false;
+      fetch_chunk();
+      if (chunk_.rows.empty()) return false;
+    }
+    row = std::move(chunk_.rows[next_++]);
+    return true;
+  }
+  std::size_t column_count() const noexcept override { return chunk_.columns.size(); }
+
+ private:
+  void fetch_chunk() {
+    if (alive_.expired()) throw InterfaceError("the cursor's connection was closed");
+    chunk_ = backend_->run(
+        [&] { return backend_->conn_.query("FETCH " + std::to_string(kChunk) + " FROM " + name_); });
+    next_ = 0;
+    done_ = chunk_.rows.size() < kChunk;
+  }
+
+  PostgresqlBackend* backend_;
+  std::weak_ptr<int> alive_;
+  std::size_t index_ = 0;
+  std::string unquoted_, name_;
+  bool hold_ = false;
+  postgresql::Result chunk_;
+  std::size_t next_ = 0;
+  bool done_ = false;
+};
+
+std::unique_ptr<Cursor::Impl> PostgresqlBackend::cursor(std::string_view sql,
+                                                        const std::vector<Value>& params) {
+  return std::make_unique<PostgresqlCursor>(*this, sql, params);
+}
 
 }  // namespace
 
