@@ -167,8 +167,15 @@ std::string DatabaseSettings::conninfo() const {
   append_keyword(out, "user", user);
   append_keyword(out, "password", password);
   append_keyword(out, "dbname", name);
-  for (auto& [key, value] : options)
-    append_keyword(out, key, value);
+  for (auto& [key, value] : options) {
+    // duet's connections set the session TimeZone to UTC through libpq's "options" (the ORM's datetimes are
+    // UTC); a user's "options" replaces that keyword, so it keeps the setting in front.
+    if (key == "options") {
+      append_keyword(out, key, "-c TimeZone=UTC " + value);
+    } else {
+      append_keyword(out, key, value);
+    }
+  }
   return out;
 }
 

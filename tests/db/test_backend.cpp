@@ -161,3 +161,15 @@ TEST_F(DbTest, CursorStreamsInChunksBesideOtherStatements) {
   EXPECT_EQ(row.at(0).as_int(), 10);
   EXPECT_FALSE(cur->fetch(row));
 }
+
+// The session runs in UTC whatever the server's default, also when OPTIONS sets other server settings (the test
+// cluster's default is "Etc/UTC": "UTC" is the session setting).
+TEST_F(DbTest, SessionTimeZoneIsUtcWithUserOptions) {
+  if (!postgresql()) GTEST_SKIP() << "a server session setting: PostgreSQL only";
+  auto s = settings_;
+  s.options["options"] = "-c statement_timeout=4321";
+  db::configure({{"default", s}});
+  auto& c = db::connection();
+  EXPECT_EQ(c.query("SELECT current_setting('TimeZone')").at(0).at(0).as_string(), "UTC");
+  EXPECT_EQ(c.query("SELECT current_setting('statement_timeout')").at(0).at(0).as_string(), "4321ms");
+}

@@ -56,6 +56,9 @@ TEST(DatabaseSettings, ConninfoQuotesEachValue) {
             "host='localhost' port='5432' user='o\\'brien' password='a b\\\\c' dbname='app' "
             "application_name='shop' sslmode='disable'");
   EXPECT_EQ(db::DatabaseSettings{}.conninfo(), "");
+  db::DatabaseSettings timeout;
+  timeout.options = {{"options", "-c statement_timeout=5000"}};
+  EXPECT_EQ(timeout.conninfo(), "options='-c TimeZone=UTC -c statement_timeout=5000'");
 }
 
 TEST(Configure, AcceptsPostgresqlEngineNamesAndKnowsTheVendor) {

@@ -45,7 +45,8 @@ struct DatabaseSettings {
   static DatabaseSettings from_url(std::string_view url);
 
   /// The libpq connection string for a PostgreSQL entry: "host='...' port='...' dbname='...' ..." from the
-  /// fields that are set, then `options`, each value quoted for libpq.
+  /// fields that are set, then `options`, each value quoted for libpq. A user's `options` keyword (server
+  /// settings, "-c statement_timeout=5s") keeps "-c TimeZone=UTC" in front: the ORM's datetimes are UTC.
   std::string conninfo() const;
 };
 
