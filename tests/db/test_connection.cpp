@@ -1,4 +1,5 @@
-// Settings, DATABASE_URL, per-thread connections, pragmas and error mapping.
+// SQLite's own connection: pragmas, untyped columns, its error classes; and the settings parsing that needs
+// no database. SQLite only (the same API on each backend: test_backend.cpp).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -8,6 +9,17 @@
 
 namespace db = duet::db;
 using duet::db::testing::DbTest;
+
+namespace {
+// Always SQLite, also when DUET_TEST_DATABASE names another backend.
+class SqliteConnection : public DbTest {
+ protected:
+  void SetUp() override {
+    ::unsetenv("DUET_TEST_DATABASE");
+    DbTest::SetUp();
+  }
+};
+}  // namespace
 
 TEST(DatabaseUrl, ParsesSqliteForms) {
   EXPECT_EQ(db::DatabaseSettings::from_url("sqlite:///db.sqlite3").name, "db.sqlite3");
@@ -40,14 +52,14 @@ TEST(Configure, FromEnvironmentAndUnknownAlias) {
   EXPECT_THROW(db::configure({{"default", {.engine = "sqlite", .name = ""}}}), db::ImproperlyConfigured);
 }
 
-TEST_F(DbTest, PragmasAreSet) {
+TEST_F(SqliteConnection, PragmasAreSet) {
   auto& c = db::connection();
   EXPECT_EQ(c.query("PRAGMA journal_mode")[0][0].as_string(), "wal");
   EXPECT_EQ(c.query("PRAGMA foreign_keys")[0][0].as_int(), 1);
   EXPECT_EQ(c.query("PRAGMA busy_timeout")[0][0].as_int(), 5000);
 }
 
-TEST_F(DbTest, OneConnectionPerThreadReusedOnThatThread) {
+TEST_F(SqliteConnection, OneConnectionPerThreadReusedOnThatThread) {
   auto* here = &db::connections["default"];
   EXPECT_EQ(here, &db::connections["default"]);
   db::Connection* there = nullptr;
@@ -55,7 +67,7 @@ TEST_F(DbTest, OneConnectionPerThreadReusedOnThatThread) {
   EXPECT_NE(here, there);
 }
 
-TEST_F(DbTest, ValuesAreBoundAndRoundTrip) {
+TEST_F(SqliteConnection, ValuesAreBoundAndRoundTrip) {
   auto& c = db::connection();
   c.execute_script("CREATE TABLE t (a, b, c, d, e)");
   std::string evil = "x'); DROP TABLE t; --";
@@ -69,7 +81,7 @@ TEST_F(DbTest, ValuesAreBoundAndRoundTrip) {
   EXPECT_TRUE(rows[0][4].is_null());
 }
 
-TEST_F(DbTest, ErrorsMapToDjangoNames) {
+TEST_F(SqliteConnection, ErrorsMapToDjangoNames) {
   auto& c = db::connection();
   c.execute("INSERT INTO blog_author (name, bio) VALUES (?, ?)", {"Ann", ""});
   EXPECT_THROW(c.execute("INSERT INTO blog_author (name, bio) VALUES (?, ?)", {"Ann", ""}),
@@ -85,14 +97,14 @@ TEST_F(DbTest, ErrorsMapToDjangoNames) {
                db::DatabaseError);
 }
 
-TEST_F(DbTest, ForeignKeysAreEnforcedAtCommit) {
+TEST_F(SqliteConnection, ForeignKeysAreEnforcedAtCommit) {
   auto& c = db::connection();
   EXPECT_THROW(c.execute("INSERT INTO blog_book (title, pages, author_id, in_print, status, created) VALUES "
                          "('x', 1, 999, 1, 'd', '2024-01-01')"),
                db::IntegrityError);
 }
 
-TEST_F(DbTest, CursorStreamsRows) {
+TEST_F(SqliteConnection, CursorStreamsRows) {
   auto& c = db::connection();
   c.execute_script("CREATE TABLE n (v); INSERT INTO n VALUES (1), (2), (3)");
   auto cur = c.cursor("SELECT v FROM n WHERE v >= ? ORDER BY v", {2});
