@@ -56,13 +56,14 @@ void run_loop(boost::asio::io_context& loop, std::chrono::microseconds spin) {
     return;
   }
   while (!loop.stopped()) {
-    if (loop.poll() > 0) continue;
     if (sync_jobs_in_flight.load(std::memory_order_acquire) == 0) {
-      // Nothing can come back from a sync thread: sleep at once (a loop serving only async work would
-      // otherwise poll epoll for `spin` after every burst).
-      if (!loop.stopped()) loop.run_one();
+      // Nothing can come back from a sync thread: run as io_context::run() does, sleeping in epoll when
+      // idle (polling for `spin` after every burst, and a poll() before each sleep, would cost a loop that
+      // serves only async work an epoll_wait or more per burst).
+      loop.run_one();
       continue;
     }
+    if (loop.poll() > 0) continue;
     const auto deadline = std::chrono::steady_clock::now() + spin;
     bool ran = false;
     while (!ran && !loop.stopped() && std::chrono::steady_clock::now() < deadline) {

@@ -311,8 +311,9 @@ class Connection final : public ConnectionBase {
         start_read();
       }
     }
-    conn_waiter_.notify();
     app_waiter_.notify();
+    // Last: serve() resumes right here (no trip through the queue) and may end the connection.
+    conn_waiter_.notify_now();
   }
 
   void close_socket() {

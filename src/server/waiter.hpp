@@ -34,6 +34,21 @@ class Waiter {
   }
 
   void notify() { complete({}); }
+
+  /// Resumes the waiter within this call instead of posting. Only as the last action of a handler that
+  /// Asio called (a read's completion, say), never from code that goes on afterwards: the woken coroutine
+  /// may run to its end and destroy whatever owns this Waiter.
+  void notify_now() {
+    if (!handler_) return;
+    auto handler = std::move(*handler_);
+    handler_.reset();
+    auto slot = handler.get_cancellation_slot();
+    if (slot.is_connected()) slot.clear();
+    auto executor = boost::asio::get_associated_executor(handler, fallback_);
+    // On its own loop's thread the executor runs this at once; `this` is not touched after it.
+    executor.execute(
+        [handler = std::move(handler)]() mutable { std::move(handler)(boost::system::error_code()); });
+  }
   bool waiting() const noexcept { return handler_.has_value(); }
 
  private:
