@@ -81,13 +81,15 @@ struct PoolState {
   /// Waits until a connection is given back or room frees up; PoolTimeout at `deadline`.
   Task<void> wait(Clock::time_point deadline) {
     asio::steady_timer timer(co_await asio::this_coro::executor);
-    timer.expires_at(deadline);
+    // Woken by wake_one(), and in any case every 100 ms to look again: a wake-up that came between the
+    // caller's look and this wait must not cost the whole acquire_timeout.
+    timer.expires_at(std::min(deadline, Clock::now() + std::chrono::milliseconds(100)));
     waiters.push_back(&timer);
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     std::erase(waiters, &timer);
     if (closed) throw PoolTimeout("the connection pool is closed");
-    if (!ec) {
+    if (!ec && Clock::now() >= deadline) {
       throw PoolTimeout(
           fmt::format("no PostgreSQL connection available within {} ms ({} open, all in use; max_size = {})",
                       options.acquire_timeout.count(), slots.size(), options.max_size));
