@@ -1,6 +1,7 @@
 """TechEmpower's Django application (their hello/world/views.py logic), in one file, for bench/tfb/run.sh.
 
 Run under gunicorn from Debian: DATABASE=/path/tfb.sqlite3 gunicorn --chdir bench/tfb django_tfb:application
+(SQLite), or DATABASE=postgresql with PGHOST/PGPORT/PGUSER/PGDATABASE set (PostgreSQL through psycopg2).
 It reads the tables that `tfb setup` created (world, fortune).
 """
 import json
@@ -20,6 +21,15 @@ settings.configure(
     INSTALLED_APPS=[],
     DATABASES={
         "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "HOST": os.environ["PGHOST"],
+            "PORT": os.environ["PGPORT"],
+            "USER": os.environ["PGUSER"],
+            "NAME": os.environ["PGDATABASE"],
+            "CONN_MAX_AGE": None,
+        }
+        if os.environ.get("DATABASE") == "postgresql"
+        else {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ["DATABASE"],
             "CONN_MAX_AGE": None,

@@ -1,17 +1,30 @@
 #!/usr/bin/env bash
 # TechEmpower's six tests against duet's examples/tfb and TechEmpower's Django app (Debian's python3-django
-# under gunicorn), on the same SQLite data, in the same run. Prints `name: value unit` lines: req/s, p99
+# under gunicorn), on the same data (SQLite, or PostgreSQL with DB=postgresql), in the same run. Prints `name: value unit` lines: req/s, p99
 # latency, errors (non-2xx + socket errors) and the ratio to Django.
-#   bench/tfb/run.sh <path to tfb binary> [duration seconds]
+#   [DB=postgresql] [ROWS="db fortunes"] bench/tfb/run.sh <path to tfb binary> [duration seconds]
+# On PostgreSQL duet's raw-SQL variants (/raw/...) are measured too (Django's column shows its ORM views).
 # Peers: DUET_WITH_PEERS=1 scripts/install-deps.sh (wrk, python3-django, gunicorn).
 set -euo pipefail
 TFB=${1:?usage: run.sh <tfb binary> [seconds]}
 DURATION=${2:-5}
 WORKERS=${WORKERS:-$(nproc)}
 HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+# DB=postgresql: both apps on one PostgreSQL 15 cluster started here (scripts/pg-cluster.sh); default SQLite.
+DB=${DB:-sqlite}
+# ROWS="db queries_20 ...": only these rows (names as printed); default all.
+ROWS=${ROWS:-}
 DIR=$(mktemp -d /tmp/duet-bench-tfb.XXXXXX)
+chmod 755 "$DIR"  # the PostgreSQL server may run as another user (as root: postgres)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$DIR"; }
+STOP_CLUSTER=0
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if ((STOP_CLUSTER)); then "$REPO/scripts/pg-cluster.sh" stop "$DIR/pg" >/dev/null 2>&1 || true; fi
+  rm -rf "$DIR"
+}
 trap cleanup EXIT
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
@@ -29,25 +42,46 @@ run_wrk() {
   echo "$rps $p99 $errors"
 }
 
-export DATABASE_URL="sqlite:///$DIR/tfb.sqlite3"
+if [[ $DB == postgresql ]]; then
+  # Its own throw-away cluster, loaded by `tfb setup`; Django reads the same one through psycopg2.
+  "$REPO/scripts/pg-cluster.sh" start "$DIR/pg" >/dev/null
+  STOP_CLUSTER=1
+  # shellcheck disable=SC1091
+  source "$DIR/pg/env"
+  export PGHOST PGPORT PGUSER PGDATABASE
+  export DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$PGDATABASE"
+  DJANGO_DATABASE=postgresql
+else
+  export DATABASE_URL="sqlite:///$DIR/tfb.sqlite3"
+  DJANGO_DATABASE="$DIR/tfb.sqlite3"
+fi
 "$TFB" setup >/dev/null
 DUET_PORT=$(free_port)
 "$TFB" --port "$DUET_PORT" --workers "$WORKERS" --no-access-log 2>"$DIR/duet.stderr" &
 PIDS+=($!)
 DJANGO_PORT=$(free_port)
-DATABASE="$DIR/tfb.sqlite3" gunicorn --chdir "$HERE" --workers "$WORKERS" --bind "127.0.0.1:$DJANGO_PORT" \
+DATABASE="$DJANGO_DATABASE" gunicorn --chdir "$HERE" --workers "$WORKERS" --bind "127.0.0.1:$DJANGO_PORT" \
   --log-level warning django_tfb:application 2>"$DIR/django.stderr" &
 PIDS+=($!)
 wait_up "http://127.0.0.1:$DUET_PORT/plaintext"
 wait_up "http://127.0.0.1:$DJANGO_PORT/plaintext"
 
-printf '# %s s per row, %s workers each; duet %s vs Django %s under gunicorn (SQLite)\n' "$DURATION" "$WORKERS" \
-  "$(basename "$TFB")" "$(/usr/bin/python3 -c 'import django; print(django.get_version())')"
-for row in "plaintext 256 /plaintext" "json 256 /json" "db 256 /db" "queries_20 20 /queries?queries=20" \
-  "queries_20_256 256 /queries?queries=20" "fortunes 256 /fortunes" "updates_20 20 /updates?queries=20"; do
-  read -r name conns url <<<"$row"
+printf '# %s s per row, %s workers each; duet %s vs Django %s under gunicorn (%s); load average %s\n' \
+  "$DURATION" "$WORKERS" "$(basename "$TFB")" "$(/usr/bin/python3 -c 'import django; print(django.get_version())')" \
+  "$DB" "$(cut -d' ' -f1-3 /proc/loadavg)"
+rows=("plaintext 256 /plaintext" "json 256 /json" "db 256 /db" "queries_20 20 /queries?queries=20"
+  "queries_20_256 256 /queries?queries=20" "fortunes 256 /fortunes" "updates_20 20 /updates?queries=20"
+  "updates_20_256 256 /updates?queries=20")
+if [[ $DB == postgresql ]]; then
+  rows+=("raw_db 256 /raw/db /db" "raw_queries_20_256 256 /raw/queries?queries=20 /queries?queries=20"
+    "raw_fortunes 256 /raw/fortunes /fortunes" "raw_updates_20_256 256 /raw/updates?queries=20 /updates?queries=20")
+fi
+for row in "${rows[@]}"; do
+  read -r name conns url django_url <<<"$row"
+  django_url=${django_url:-$url}
+  if [[ -n $ROWS && " $ROWS " != *" $name "* ]]; then continue; fi
   read -r d_rps d_p99 d_err < <(run_wrk "http://127.0.0.1:$DUET_PORT$url" "$conns")
-  read -r j_rps j_p99 j_err < <(run_wrk "http://127.0.0.1:$DJANGO_PORT$url" "$conns")
+  read -r j_rps j_p99 j_err < <(run_wrk "http://127.0.0.1:$DJANGO_PORT$django_url" "$conns")
   echo "$name.duet: $d_rps req/s"
   echo "$name.duet_p99: $d_p99 ms"
   echo "$name.duet_errors: $d_err"
