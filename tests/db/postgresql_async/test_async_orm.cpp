@@ -10,6 +10,7 @@
 #include "duet/db/backends/postgresql/pool.hpp"
 #include "duet/runtime.hpp"
 #include "duet/runtime/gather.hpp"
+#include "duet/runtime/timeout.hpp"
 
 namespace db = duet::db;
 namespace pg = duet::db::postgresql;
@@ -169,6 +170,40 @@ TEST_F(NativeAsyncTest, QueriesWaitingWhileThePoolConnectsShareTheNewConnections
   std::int64_t total = 0;
   rt.block_on(twenty_counts(&total));
   EXPECT_EQ(total, 20);
+}
+
+Task<void> cancelled_update(bool* timed_out) {
+  auto items = Item::objects();
+  db::Values v{{"name", "locked"}, {"qty", 1}};
+  co_await items.acreate(v);
+  auto executor = co_await boost::asio::this_coro::executor;
+  auto& pool = pg::loop_pool(executor, "default");
+  // Another transaction holds the row: the ORM's UPDATE waits on the server until it ends.
+  auto holder = co_await pool.begin();
+  std::string lock = "SELECT id FROM async_item WHERE name = 'locked' FOR UPDATE";
+  co_await holder.query(std::move(lock));
+  std::vector<db::NamedExpr> set{{"qty", 2}};
+  auto locked = items.filter("name", "locked");
+  try {
+    co_await duet::with_timeout(locked.aupdate(set), std::chrono::milliseconds(200));
+  } catch (const duet::TimeoutError&) {
+    *timed_out = true;  // the awaiting task was resumed although the UPDATE still waits on the server
+  }
+  co_await holder.rollback();
+  // The abandoned UPDATE then completes on the server; its result goes nowhere, and the connection it was
+  // sent on keeps serving others with their own results.
+  auto row = co_await locked.aget();
+  EXPECT_EQ(row.name.value(), "locked");
+  EXPECT_EQ(co_await items.acount(), 1);
+  auto qty = co_await locked.avalues_list_flat<std::int64_t>("qty");
+  EXPECT_EQ(qty, std::vector<std::int64_t>{2});
+}
+
+TEST_F(NativeAsyncTest, CancellingAQueryAbandonsItAndTheConnectionStaysUsable) {
+  duet::Runtime rt({.loops = 1, .sync_threads = 2});
+  bool timed_out = false;
+  rt.block_on(cancelled_update(&timed_out));
+  EXPECT_TRUE(timed_out);
 }
 
 Task<void> atomic_blocks() {

@@ -4,6 +4,7 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/append.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -38,6 +39,8 @@ struct Pending {
   /// Results seen so far: when it prepares, the first one is the preparation's.
   int results = 0;
   bool prepare_failed = false;
+  /// Names it for a cancellation handler (0: none installed).
+  std::uint64_t id = 0;
 };
 
 class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnection::Impl> {
@@ -58,6 +61,7 @@ class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnectio
   bool broken_ = false;
   std::string broken_reason_;
   std::deque<Pending> pending_;
+  std::uint64_t cancel_ids_ = 0;
   std::unordered_map<std::string, std::string> statements_;
   std::uint64_t queries_ = 0;
   std::uint64_t statement_counter_ = 0;
@@ -81,6 +85,7 @@ namespace {
 
 template <class Handler, class... Args>
 void complete(const Executor& executor, Handler handler, Args... args) {
+  if (!handler) return;  // its awaiter was cancelled and already resumed: the result is dropped
   // Posted, never run inline: a completion must not re-enter drain() from inside it. Through the handler's
   // own executor (the awaiting request's, which makes its flow current), falling back to the connection's
   // loop: the connection is shared by many flows.
@@ -209,6 +214,25 @@ void AsyncConnection::Impl::submit(std::string_view sql, const std::vector<Value
   else
     p.sql = cached->first;
   pending_.push_back(std::move(p));
+  // Cancelling the awaiting task (a timeout, a disconnected client) resumes it at once with an error; the
+  // query itself stays in the pipeline (libpq cannot take a pipelined query back) and its result is dropped.
+  auto slot = asio::get_associated_cancellation_slot(pending_.back().handler);
+  if (slot.is_connected()) {
+    auto id = pending_.back().id = ++cancel_ids_;
+    slot.assign([weak = weak_from_this(), id](asio::cancellation_type) {
+      auto self = weak.lock();
+      if (!self) return;
+      for (auto& pending : self->pending_) {
+        if (pending.id != id || !pending.handler) continue;
+        auto handler = std::move(pending.handler);
+        pending.handler = {};
+        complete(self->executor_, std::move(handler),
+                 std::make_exception_ptr(OperationalError("the query was cancelled while it ran; the server "
+                                                          "still completes it, its result is dropped")),
+                 Result{});
+      }
+    });
+  }
   flush();
 }
 
