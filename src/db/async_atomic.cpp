@@ -9,7 +9,9 @@
 
 #include "async_internal.hpp"
 #include "duet/db/connection.hpp"
+#include "duet/db/detail/async_query.hpp"
 #include "duet/db/exceptions.hpp"
+#include "duet/db/transaction.hpp"
 #include "duet/runtime/local.hpp"
 
 namespace duet::db::detail {
@@ -111,3 +113,19 @@ Task<void> native_atomic_exit(const NativeAtomicFrame& frame, bool success) {
 }
 
 }  // namespace duet::db::detail
+
+namespace duet::db::transaction {
+
+namespace {
+Task<bool> ready(bool v) {
+  co_return v;
+}
+}  // namespace
+
+Task<bool> ain_atomic_block(std::string_view alias) {
+  if (duet::db::detail::native_async(alias))
+    return ready(duet::db::detail::pinned_transaction(alias) != nullptr);
+  return duet::db::detail::on_strand([a = std::string(alias)] { return in_atomic_block(a); });
+}
+
+}  // namespace duet::db::transaction

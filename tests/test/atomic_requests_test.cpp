@@ -41,9 +41,9 @@ Task<HttpResponse> amake(HttpRequest& request) {
   auto items = Item::objects();
   co_await items.acreate(values);
   if (request.GET().get("fail").value_or("") == "1") throw std::runtime_error("async view failed");
-  // Whether the strand's connection is in a transaction, asked on the strand.
-  auto in_tx = [] { return db::transaction::in_atomic_block(); };
-  bool inside = co_await duet::sync_to_async(in_tx);
+  // Whether this flow's a-calls run in a transaction (the strand's connection on SQLite, the connection
+  // pinned to the flow on PostgreSQL).
+  bool inside = co_await db::transaction::ain_atomic_block();
   co_return HttpResponse(inside ? "in transaction" : "autocommit");
 }
 

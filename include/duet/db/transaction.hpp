@@ -126,5 +126,9 @@ bool get_rollback(std::string_view alias = DEFAULT_DB_ALIAS);
 
 /// True inside an atomic block of `alias` on this thread.
 bool in_atomic_block(std::string_view alias = DEFAULT_DB_ALIAS);
+/// The async twin, from a coroutine: inside an aatomic block of `alias` for this flow. On PostgreSQL that is
+/// the native transaction pinned to the flow (sync code of the flow, on its strand, is not part of it); on
+/// SQLite the strand's connection's.
+Task<bool> ain_atomic_block(std::string_view alias = DEFAULT_DB_ALIAS);
 
 }  // namespace duet::db::transaction
