@@ -40,7 +40,6 @@ const migrations::ModelState& model_in(const migrations::ProjectState& state, co
 }  // namespace
 
 std::string SchemaEditor::column_type(const FieldInfo& f, std::string_view vendor) {
-  std::vector<const ModelMeta*> metas;
   migrations::Field field(f.name, f.type);
   field.max_length_ = f.max_length;
   field.max_digits_ = f.max_digits;

@@ -123,8 +123,8 @@ void run_operations(const Migration& m, bool backwards, SchemaEditor& editor, Pr
 
 // One migration in either direction: its operations and its record change in one transaction (unless the
 // migration is marked non-atomic), with foreign keys checked before the commit.
-// On PostgreSQL the DDL is transactional and the keys are DEFERRABLE INITIALLY DEFERRED: the commit checks
-// them, so neither the pragmas nor the explicit check are needed there.
+// On PostgreSQL the DDL is transactional and the keys are DEFERRABLE INITIALLY DEFERRED: no pragma is needed,
+// and SET CONSTRAINTS ALL IMMEDIATE checks the keys before the commit.
 void MigrationExecutor::run(const Migration& m, bool backwards) const {
   auto& conn = connections[alias_];
   recorder_.ensure_schema();
@@ -141,7 +141,15 @@ void MigrationExecutor::run(const Migration& m, bool backwards) const {
   } else {
     recorder_.record_applied(m.app, m.name);
   }
-  if (sqlite) check_foreign_keys(conn);
+  if (sqlite) {
+    check_foreign_keys(conn);
+  } else {
+    // The deferred keys are checked now, as a statement, so that a dangling one fails here with
+    // IntegrityError and rolls the migration back, rather than at COMMIT in a destructor. Back to DEFERRED
+    // for the rest of a caller's transaction.
+    conn.execute_script("SET CONSTRAINTS ALL IMMEDIATE");
+    conn.execute_script("SET CONSTRAINTS ALL DEFERRED");
+  }
 }
 
 void MigrationExecutor::migrate(

@@ -16,10 +16,8 @@ namespace duet::db::migrations {
 using db::detail::quote_name;
 
 std::string vendor_of_alias(std::string_view alias) {
-  // The engine is normalised by configure(); read it rather than a connection so that sqlmigrate and
-  // create_tables' DDL need no server.
-  const std::string engine = database_settings(alias).engine;
-  return engine == "postgresql" ? "postgresql" : "sqlite";
+  // From the configuration, not a connection: sqlmigrate and create_tables' DDL need no server.
+  return std::string(vendor_of(alias));
 }
 
 SchemaEditor::SchemaEditor(std::string_view alias, bool collect_only)
