@@ -164,6 +164,26 @@ TEST_F(ManagementTest, SqlmigratePrintsDjangoShape) {
   EXPECT_NE(back.out.find("DROP TABLE \"notes_note\";"), std::string::npos);
 }
 
+TEST_F(ManagementTest, SqlmigratePrintsPostgresqlSqlForAPostgresqlAliasWithoutAServer) {
+  // The vendor comes from DATABASES, not a connection: the host does not exist and is never contacted.
+  auto sqlite = duet::db::database_settings("default");
+  duet::db::DatabaseSettings pg;
+  pg.engine = "postgresql";
+  pg.host = "/nonexistent";
+  pg.name = "notes";
+  duet::db::configure({{"default", sqlite}, {"pg", pg}});
+  register_initial();
+  auto r = run({"sqlmigrate", "notes", "0001", "--database", "pg"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  // What Django 3.2's sqlmigrate prints for this model on PostgreSQL (DEFAULT_AUTO_FIELD = BigAutoField).
+  EXPECT_EQ(
+      r.out,
+      "BEGIN;\n--\n-- Create model Note\n--\nCREATE TABLE \"notes_note\" (\"id\" bigserial NOT NULL PRIMARY "
+      "KEY, \"title\" varchar(100) NOT NULL, \"body\" text NOT NULL);\nCOMMIT;\n");
+  auto back = run({"sqlmigrate", "notes", "0001_initial", "--backwards", "--database", "pg"});
+  EXPECT_NE(back.out.find("DROP TABLE \"notes_note\" CASCADE;"), std::string::npos) << back.out;
+}
+
 TEST_F(ManagementTest, ErrorsAndUsage) {
   EXPECT_EQ(run({"frobnicate"}).code, 2);
   auto bad_opt = run({"migrate", "--fake-initial"});
