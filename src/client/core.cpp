@@ -121,7 +121,14 @@ bool is_disconnect(const error_code& ec) {
          ec == http::error::end_of_stream || ec == asio::ssl::error::stream_truncated;
 }
 
+/// The awaiting coroutine was cancelled (a client that went away, with_timeout, a failed gather sibling):
+/// that is not a failure of the request, so it stays what every cancelled Asio operation gives.
+void rethrow_cancellation(const error_code& ec) {
+  if (ec == asio::error::operation_aborted) throw boost::system::system_error(ec);
+}
+
 [[noreturn]] void throw_read_error(const error_code& ec, const StreamState& state) {
+  rethrow_cancellation(ec);
   if (ec == beast::error::timeout) {
     throw ReadTimeout("no response data within the read timeout", state.method, state.url);
   }
@@ -267,6 +274,7 @@ Task<Lease> ClientCore::connect(const Origin& origin, const Timeout& timeout, co
     if (which.index() == 1) throw ConnectTimeout("resolving " + origin.host + " timed out", method, url);
     endpoints = std::get<0>(std::move(which));
   } catch (const boost::system::system_error& error) {
+    rethrow_cancellation(error.code());
     throw ConnectError("cannot resolve " + origin.host + ": " + error.code().message(), method, url);
   }
 
@@ -279,6 +287,7 @@ Task<Lease> ClientCore::connect(const Origin& origin, const Timeout& timeout, co
   connection->tcp->expires_after(timeout.connect);
   error_code ec;
   co_await connection->tcp->async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
+  rethrow_cancellation(ec);
   if (ec == beast::error::timeout) {
     throw ConnectTimeout("connecting to " + origin.host + ":" + origin.port + " timed out", method, url);
   }
@@ -299,6 +308,7 @@ Task<Lease> ClientCore::connect(const Origin& origin, const Timeout& timeout, co
     connection->tls->next_layer().expires_after(timeout.connect);
     co_await connection->tls->async_handshake(asio::ssl::stream_base::client,
                                               asio::redirect_error(asio::use_awaitable, ec));
+    rethrow_cancellation(ec);
     if (ec == beast::error::timeout) throw ConnectTimeout("TLS handshake timed out", method, url);
     if (ec) {
       std::string reason = ec.message();
@@ -352,6 +362,7 @@ Task<void> ClientCore::exchange(const Prepared& request, const Timeout& timeout,
     if (ec == beast::error::timeout)
       throw WriteTimeout("sending the request timed out", state.method, state.url);
     if (ec && may_retry && is_disconnect(ec)) continue;
+    rethrow_cancellation(ec);
     if (ec) throw WriteError("sending the request failed: " + ec.message(), state.method, state.url);
 
     state.parser.emplace();
