@@ -60,7 +60,7 @@ DUET_PORT=$(free_port)
 "$TFB" --port "$DUET_PORT" --workers "$WORKERS" --no-access-log 2>"$DIR/duet.stderr" &
 PIDS+=($!)
 DJANGO_PORT=$(free_port)
-DATABASE="$DJANGO_DATABASE" gunicorn --chdir "$HERE" --workers "$WORKERS" --bind "127.0.0.1:$DJANGO_PORT" \
+DATABASE="$DJANGO_DATABASE" gunicorn --chdir "$HERE" --workers "$WORKERS" --timeout 120 --bind "127.0.0.1:$DJANGO_PORT" \
   --log-level warning django_tfb:application 2>"$DIR/django.stderr" &
 PIDS+=($!)
 wait_up "http://127.0.0.1:$DUET_PORT/plaintext"
