@@ -1,6 +1,9 @@
 // AsyncConnection: libpq in non-blocking pipeline mode, its socket watched by the connection's own loop.
 #include <fmt/format.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/append.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -62,6 +65,25 @@ class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnectio
   std::string broken_reason_;
   std::deque<Pending> pending_;
   std::uint64_t cancel_ids_ = 0;
+  /// TCP_CORK is on until the handlers now queued on the loop have run (see cork()).
+  bool corked_ = false;
+
+  /// libpq 15's PQpipelineSync() sends at once: each pipelined query would be its own TCP segment (and its
+  /// own wake-up of the server). Corked, the queries that the coroutines of one turn of the loop submit
+  /// (a gather's, or many requests') leave as one segment when the posted uncork runs. A Unix socket
+  /// refuses the option: nothing changes there.
+  void cork() {
+    if (corked_ || !conn_) return;
+    int fd = PQsocket(conn_), on = 1;
+    if (fd < 0 || setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on) != 0) return;
+    corked_ = true;
+    asio::post(executor_, [self = shared_from_this()] {
+      self->corked_ = false;
+      if (!self->conn_) return;
+      int off = 0;
+      setsockopt(PQsocket(self->conn_), IPPROTO_TCP, TCP_CORK, &off, sizeof off);
+    });
+  }
   std::unordered_map<std::string, std::string> statements_;
   std::uint64_t queries_ = 0;
   std::uint64_t statement_counter_ = 0;
@@ -177,6 +199,7 @@ void AsyncConnection::Impl::submit(std::string_view sql, const std::vector<Value
     complete(executor_, std::move(handler), bad_params, Result{});
     return;
   }
+  cork();
   Pending p{std::move(handler), {}, nullptr, {}, {}};
   std::string key(sql);
   int ok = 1;
