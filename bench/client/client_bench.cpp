@@ -4,7 +4,8 @@
 //  2. fan-out: requests/s and p99 of an aggregating view (ten calls to a backend that sleeps 100 ms), async
 //     client + gather vs blocking client in a loop in a sync view, at 100 and 1,000 concurrent clients (wrk).
 //
-//   client_bench [--seconds N] [--only plaintext|fanout]
+//   client_bench [--seconds N] [--only plaintext|fanout|serve]   (serve: only the server, for N seconds,
+//                                                               to probe with curl, wrk or perf)
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
