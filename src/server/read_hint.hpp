@@ -6,8 +6,8 @@
 // way a request costs three system calls where nginx spends two. The reactor skips the attempt when the
 // descriptor's try_speculative_ flag for reads is false; Asio keeps that flag private, so this header reaches
 // it the one sanctioned way C++ has: an explicit instantiation, where access checks do not apply
-// ([temp.spec.general]). Only for Asio's epoll reactor (Debian's Boost 1.81 on Linux); elsewhere the read is
-// started as usual.
+// ([temp.spec.general]). Only for Asio's epoll reactor of Boost 1.81 (Debian 12's) on Linux; elsewhere the
+// read is started as usual.
 //
 // When it is safe: the socket was drained by a recv() made in a handler the reactor called directly (no
 // epoll_wait since), so any byte that arrives later raises an edge the reactor has not seen yet, and the
@@ -18,13 +18,17 @@
 #include <boost/asio/detail/reactor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/version.hpp>
 #include <type_traits>
 #include <utility>
 
 namespace duet::server::detail {
 
+// Only the Boost release whose reactor this was checked against (try_speculative_ set again by every
+// readiness event, reads performed by the reactor in the handler it calls): another release falls back to
+// Asio's ordinary read, which is always right, rather than trusting private members it has not been read for.
 #if defined(BOOST_ASIO_HAS_EPOLL) && !defined(BOOST_ASIO_HAS_IO_URING_AS_DEFAULT) && \
-    !defined(BOOST_ASIO_HAS_IOCP) && !defined(BOOST_ASIO_WINDOWS_RUNTIME)
+    !defined(BOOST_ASIO_HAS_IOCP) && !defined(BOOST_ASIO_WINDOWS_RUNTIME) && BOOST_VERSION / 100 == 1081
 #define DUET_SERVER_READ_HINT 1
 
 namespace read_hint {

@@ -1,5 +1,6 @@
 #include "duet/server/server.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -81,6 +82,14 @@ std::shared_ptr<LoopState> loop_state_of(ServerCore& core, asio::io_context& io)
   return core.loops.front();
 }
 
+/// Keeps the server's descriptors out of processes a view starts (a subprocess inherited every open socket
+/// otherwise, and held connections and the port open after the server closed them). Asio opens and accepts
+/// without SOCK_CLOEXEC.
+template <class Socket>
+void close_on_exec(Socket& socket) {
+  ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
+}
+
 /// Accepts until the acceptor is closed. `spread`: hand connections to the loops in turn (a Unix socket
 /// has one acceptor); otherwise they stay on the acceptor's loop (SO_REUSEPORT spreads them).
 template <class Acceptor>
@@ -97,6 +106,7 @@ Task<void> accept_loop(ServerCore& core, Acceptor& acceptor, asio::io_context& h
       continue;
     }
     if (core.shutting_down) break;
+    close_on_exec(socket);
     if (core.open_connections.load(std::memory_order_relaxed) >= core.options.limits.max_connections) {
       asio::co_spawn(target, reject_connection(std::move(socket), core.options.server_header),
                      asio::detached);
@@ -198,11 +208,13 @@ void Server::start() {
     if (::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(path.c_str());
     impl_->unix_acceptor =
         std::make_unique<unix_socket::acceptor>(runtime.loop(0), unix_socket::endpoint(path));
+    close_on_exec(*impl_->unix_acceptor);
   } else {
     tcp::endpoint endpoint = resolve(core.options.host, core.options.port);
     for (std::size_t i = 0; i < runtime.loop_count(); ++i) {
       auto acceptor = std::make_unique<tcp::acceptor>(runtime.loop(i));
       acceptor->open(endpoint.protocol());
+      close_on_exec(*acceptor);
       acceptor->set_option(tcp::acceptor::reuse_address(true));
       acceptor->set_option(ReusePort(true));
       acceptor->bind(endpoint);

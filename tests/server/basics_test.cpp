@@ -137,6 +137,17 @@ TEST_F(Basics, Http10KeepAliveOnlyWhenAsked) {
   EXPECT_EQ(body_of(keep.read_response()), "path:/y");
 }
 
+// A process a view starts must not inherit the listening socket or the open connections: it would keep the
+// port bound and the clients' connections open after the server closed them.
+TEST_F(Basics, ChildProcessesInheritNoServerSocket) {
+  RawClient client(server.port());  // SOCK_CLOEXEC itself, so every socket a child sees is the server's
+  client.send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(body_of(client.read_response()), "path:/held");
+  std::string fds = run_command("ls -l /proc/self/fd");
+  EXPECT_NE(fds.find("/proc/"), std::string::npos) << fds;  // ls listed its own descriptors
+  EXPECT_EQ(fds.find("socket:"), std::string::npos) << fds;
+}
+
 TEST(Addresses, Ipv6AndUnixSockets) {
   auto probe = std::make_shared<AppProbe>();
   server::ServerOptions v6;

@@ -54,14 +54,14 @@ class RawClient {
       ::inet_pton(AF_INET, host, &in->sin_addr);
       length = sizeof(sockaddr_in);
     }
-    fd_ = ::socket(storage.ss_family, SOCK_STREAM, 0);
+    fd_ = ::socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     connect_or_throw(reinterpret_cast<sockaddr*>(&storage), length);
   }
   explicit RawClient(const std::string& unix_path) {
     sockaddr_un un{};
     un.sun_family = AF_UNIX;
     std::snprintf(un.sun_path, sizeof un.sun_path, "%s", unix_path.c_str());
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     connect_or_throw(reinterpret_cast<sockaddr*>(&un), sizeof un);
   }
   ~RawClient() { close(); }
