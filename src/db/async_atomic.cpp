@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/this_coro.hpp>
+#include <mutex>
 #include <vector>
 
 #include "async_internal.hpp"
@@ -13,6 +16,7 @@
 #include "duet/db/exceptions.hpp"
 #include "duet/db/transaction.hpp"
 #include "duet/runtime/local.hpp"
+#include "transaction_boundary.hpp"
 
 namespace duet::db::detail {
 
@@ -30,6 +34,35 @@ struct Pinned {
 const Local<std::vector<Pinned>> pinned;
 // Open pinned transactions of this loop thread's flows: while it is 0, queries skip the Local lookup.
 thread_local int pinned_here = 0;
+
+// The aliases a flow has pinned, for its sync code to check from the strand thread (the list above is the
+// loop thread's alone). Created once per flow, never replaced, so its address is safe to share.
+struct SharedPins {
+  std::mutex mutex;
+  std::vector<std::string> aliases;
+};
+const Local<std::unique_ptr<SharedPins>> shared_pins;
+// Pinned transactions in the whole process: while it is 0, sync queries skip the check.
+std::atomic<int> pinned_anywhere{0};
+
+void share_pin(const std::string& alias, bool pin) {
+  auto* slot = shared_pins.get();
+  if (!slot) {
+    if (!pin) return;
+    slot = &shared_pins.set(std::make_unique<SharedPins>());
+  }
+  auto& pins = **slot;
+  std::lock_guard lock(pins.mutex);
+  if (pin) {
+    pins.aliases.push_back(alias);
+    pinned_anywhere.fetch_add(1, std::memory_order_release);
+    return;
+  }
+  auto it = std::find(pins.aliases.begin(), pins.aliases.end(), alias);
+  if (it == pins.aliases.end()) return;
+  pins.aliases.erase(it);
+  pinned_anywhere.fetch_sub(1, std::memory_order_release);
+}
 
 Pinned* find(std::string_view alias) {
   if (pinned_here == 0) return nullptr;
@@ -77,6 +110,7 @@ Task<NativeAtomicFrame> native_atomic_enter(const std::string& alias, bool savep
   if (!list) list = &pinned.set({});
   list->push_back({alias, std::move(tx), 0});
   ++pinned_here;
+  share_pin(alias, true);
   frame.outermost = true;
   co_return frame;
 }
@@ -101,6 +135,7 @@ Task<void> native_atomic_exit(const NativeAtomicFrame& frame, bool success) {
   // Unpinned first: whatever happens below, later queries of the flow must not use this transaction.
   auto tx = std::move(p->tx);
   unpin(frame.alias);
+  share_pin(frame.alias, false);
   if (success) {
     co_await tx->commit();  // a failing COMMIT has rolled back on the server; its error propagates
     co_return;
@@ -110,6 +145,23 @@ Task<void> native_atomic_exit(const NativeAtomicFrame& frame, bool success) {
   } catch (const DatabaseError&) {
     // Lost connection: the server rolls back on its own.
   }
+}
+
+void refuse_beside_pinned_transaction(std::string_view alias) {
+  if (pinned_anywhere.load(std::memory_order_acquire) == 0) return;
+  auto* slot = shared_pins.get();
+  if (!slot) return;
+  auto& pins = **slot;
+  {
+    std::lock_guard lock(pins.mutex);
+    if (std::find(pins.aliases.begin(), pins.aliases.end(), alias) == pins.aliases.end()) return;
+  }
+  throw TransactionManagementError(fmt::format(
+      "This request is inside aatomic() on '{}', whose transaction lives on a pooled PostgreSQL connection; "
+      "sync code (a sync_to_async block, or an a-method that runs on the sync strand such as adelete(), "
+      "abulk_create() or a prefetch) would run on another connection, outside it. Use the native a-methods "
+      "inside the block, or move the sync work before or after it.",
+      alias));
 }
 
 }  // namespace duet::db::detail

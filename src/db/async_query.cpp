@@ -13,13 +13,14 @@
 #include "duet/db/connection.hpp"
 #include "duet/db/exceptions.hpp"
 #include "duet/db/settings.hpp"
+#include "transaction_boundary.hpp"
 
 namespace duet::db::detail {
 
 namespace asio = boost::asio;
 
 bool native_async(std::string_view alias) {
-  return vendor_of(alias) == "postgresql";
+  return vendor_of(alias) == "postgresql" && !flow_sync_code_in_atomic_block(alias);
 }
 
 namespace {

@@ -7,6 +7,7 @@
 
 #include "db/backends/backend.hpp"
 #include "duet/db/exceptions.hpp"
+#include "transaction_boundary.hpp"
 
 namespace duet::db {
 
@@ -49,27 +50,32 @@ sqlite3* Connection::native() const noexcept {
 }
 
 std::int64_t Connection::execute(std::string_view sql, const std::vector<Value>& params) {
+  detail::refuse_beside_pinned_transaction(alias_);
   ++queries_;
   return backend_->execute(sql, params);
 }
 
 std::vector<Row> Connection::query(std::string_view sql, const std::vector<Value>& params) {
+  detail::refuse_beside_pinned_transaction(alias_);
   ++queries_;
   return backend_->query(sql, params);
 }
 
 void Connection::for_each(std::string_view sql, const std::vector<Value>& params,
                           const std::function<void(const Row&)>& on_row) {
+  detail::refuse_beside_pinned_transaction(alias_);
   ++queries_;
   backend_->for_each(sql, params, on_row);
 }
 
 std::unique_ptr<Cursor> Connection::cursor(std::string_view sql, const std::vector<Value>& params) {
+  detail::refuse_beside_pinned_transaction(alias_);
   ++queries_;
   return std::make_unique<Cursor>(backend_->cursor(sql, params));
 }
 
 void Connection::execute_script(std::string_view sql) {
+  detail::refuse_beside_pinned_transaction(alias_);
   ++queries_;
   backend_->execute_script(sql);
 }

@@ -7,6 +7,7 @@
 #include "db/backends/backend.hpp"
 #include "duet/db/connection.hpp"
 #include "duet/db/exceptions.hpp"
+#include "transaction_boundary.hpp"
 
 namespace duet::db::transaction {
 
@@ -21,6 +22,7 @@ AtomicFrame enter(std::string_view alias, bool savepoint) {
     if (!conn.in_transaction()) conn.execute_script(conn.backend().begin_sql(conn.settings()));
     tx.in_atomic_block = true;
     frame.outermost = true;
+    duet::db::detail::note_sync_atomic_block(alias, true);
   } else if (savepoint) {
     frame.savepoint =
         fmt::format("s{}_x{}", reinterpret_cast<std::uintptr_t>(&tx) % 100000, ++tx.savepoint_counter);
@@ -66,6 +68,7 @@ void exit(const AtomicFrame& frame, bool success) {
   }
   tx.in_atomic_block = false;
   tx.savepoint_ids.clear();
+  duet::db::detail::note_sync_atomic_block(frame.alias, false);
   if (success && !tx.needs_rollback) {
     try {
       conn.execute_script("COMMIT");

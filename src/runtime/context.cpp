@@ -42,6 +42,11 @@ Executor Context::executor() {
                                                                          ContextPtr(this));
 }
 
+std::thread::id Context::sync_thread() const noexcept {
+  const detail::SyncStrand* strand = strand_.load(std::memory_order_acquire);
+  return strand ? strand->server() : std::thread::id{};
+}
+
 void Context::set_strand(detail::SyncStrand* strand, bool leased) noexcept {
   strand_leased_ = leased;
   strand_.store(strand, std::memory_order_release);

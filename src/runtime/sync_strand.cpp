@@ -60,6 +60,8 @@ bool SyncStrand::wait_for_work(std::unique_lock<std::mutex>& lock, const std::at
 
 void SyncStrand::serve_until(const std::atomic<bool>& done) {
   SyncStrand* previous = std::exchange(this_thread_strand, this);
+  // Nested serving (async_to_sync inside one of this strand's jobs) happens on the same thread.
+  const auto previous_server = server_.exchange(std::this_thread::get_id(), std::memory_order_acq_rel);
   std::unique_lock lock(mutex_);
   while (wait_for_work(lock, done)) {
     SyncJob job = std::move(jobs_.front());
@@ -79,6 +81,7 @@ void SyncStrand::serve_until(const std::atomic<bool>& done) {
   }
   // Returning with the lock held last: finish() has released it, so the strand is no longer in use.
   lock.unlock();
+  server_.store(previous_server, std::memory_order_release);
   this_thread_strand = previous;
 }
 

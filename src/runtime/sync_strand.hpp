@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <thread>
 
 #include "duet/runtime/context.hpp"
 #include "duet/runtime/detail/unique_function.hpp"
@@ -38,6 +39,10 @@ class SyncStrand {
   /// The strand the calling thread is serving, or null.
   static SyncStrand* current() noexcept;
 
+  /// The thread serving this strand (a default id when none is): the thread whose thread-local state (its
+  /// database connections, an open atomic block) the strand's jobs see.
+  std::thread::id server() const noexcept { return server_.load(std::memory_order_acquire); }
+
  private:
   bool wait_for_work(std::unique_lock<std::mutex>& lock, const std::atomic<bool>& done);
 
@@ -46,6 +51,7 @@ class SyncStrand {
   std::deque<SyncJob> jobs_;
   std::atomic<std::size_t> queued_{0};  // read without the lock while spinning
   bool sleeping_ = false;
+  std::atomic<std::thread::id> server_{};
 };
 
 }  // namespace duet::detail

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "duet/runtime/task.hpp"
@@ -48,6 +49,11 @@ class Context {
 
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
+
+  /// The thread running this flow's thread-sensitive sync code right now, or a default id while the flow
+  /// has no sync strand. Its thread-local state is the flow's: the ORM asks it whether the flow's sync code
+  /// holds a transaction open, which the flow's async queries must then join.
+  std::thread::id sync_thread() const noexcept;
 
   // Used by the runtime's adapters.
   detail::SyncStrand* strand() const noexcept { return strand_.load(std::memory_order_acquire); }

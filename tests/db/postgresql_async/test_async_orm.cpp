@@ -246,4 +246,42 @@ TEST_F(NativeAsyncTest, AatomicPinsOneConnectionCommitsAndRollsBack) {
   EXPECT_EQ(Item::objects().count(), 1);  // the sync API sees the committed row
 }
 
+// Sync code of a flow inside its native aatomic would run on the strand thread's own connection, outside
+// the transaction (not seeing its rows, not rolled back with it): refused with an error naming the fix, and
+// the block rolls back. Outside the block the same sync code runs as usual.
+Task<void> sync_work_inside_aatomic(std::vector<std::string>* errors, std::int64_t* after) {
+  auto items = Item::objects();
+  try {
+    co_await db::transaction::aatomic([&]() -> Task<void> {
+      db::Values v{{"name", "inside"}};
+      co_await items.acreate(v);
+      co_await duet::sync_to_async([] { return Item::objects().count(); });
+    });
+  } catch (const db::TransactionManagementError& e) {
+    errors->push_back(e.what());
+  }
+  try {
+    co_await db::transaction::aatomic([&]() -> Task<void> {
+      co_await items.filter("name", "nobody").adelete();  // the cascade collection is sync code
+    });
+  } catch (const db::TransactionManagementError& e) {
+    errors->push_back(e.what());
+  }
+  *after = co_await duet::sync_to_async([] { return Item::objects().count(); });
+}
+
+TEST_F(NativeAsyncTest, SyncOrmCodeInsideANativeAatomicIsRefused) {
+  duet::Runtime rt({.loops = 1, .sync_threads = 2});
+  std::vector<std::string> errors;
+  std::int64_t after = -1;
+  rt.block_on(sync_work_inside_aatomic(&errors, &after));
+  ASSERT_EQ(errors.size(), 2u);
+  for (auto& e : errors) {
+    EXPECT_NE(e.find("inside aatomic() on 'default'"), std::string::npos) << e;
+    EXPECT_NE(e.find("move the sync work before or after it"), std::string::npos) << e;
+  }
+  EXPECT_EQ(after, 0);  // the first block's row was rolled back with it
+  EXPECT_EQ(Item::objects().count(), 0);
+}
+
 }  // namespace

@@ -18,7 +18,9 @@
 namespace duet::db::detail {
 
 /// True when the a-methods of `alias` run natively on the event loop (PostgreSQL); false when they go
-/// through the flow's sync strand (SQLite, whose API is blocking).
+/// through the flow's sync strand: on SQLite, whose API is blocking, and on PostgreSQL while the thread
+/// serving that strand holds an atomic block open (a TestCase, a sync view calling async_to_sync), whose
+/// uncommitted rows only its own connection sees.
 bool native_async(std::string_view alias);
 
 /// Runs one compiled statement (with the compiler's `?` placeholders) natively: on the connection the
