@@ -6,6 +6,7 @@
 
 #include <boost/asio/this_coro.hpp>
 #include <chrono>
+#include <unordered_map>
 
 #include "async_internal.hpp"
 #include "backends/postgresql/placeholders.hpp"
@@ -49,11 +50,24 @@ std::string placeholders(std::size_t n) {
   return out;
 }
 
+// The rewrite of `?` to `$n` is a pure function of the text and the ORM repeats a few shapes of statements
+// (compile_select caches them): remembered per thread, bounded.
+std::string dollar_text(const std::string& sql) {
+  thread_local std::unordered_map<std::string, std::string> rewritten;
+  if (auto it = rewritten.find(sql); it != rewritten.end()) return it->second;
+  auto text = postgresql::to_dollar_placeholders(sql);
+  // Long statements (bulk_update's, one placeholder per value) are seldom repeated: not kept.
+  if (sql.size() > 2048) return text;
+  if (rewritten.size() >= 1024) rewritten.clear();
+  rewritten.emplace(sql, text);
+  return text;
+}
+
 }  // namespace
 
 Task<postgresql::Result> async_run_sql(const std::string& alias, std::string& sql,
                                        std::vector<Value>& params) {
-  auto text = postgresql::to_dollar_placeholders(sql);
+  auto text = dollar_text(sql);
   if (auto* tx = pinned_transaction(alias)) co_return co_await tx->query(std::move(text), std::move(params));
   auto executor = co_await asio::this_coro::executor;
   auto& pool = postgresql::loop_pool(executor, alias);

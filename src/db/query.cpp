@@ -6,6 +6,7 @@
 #include "compiler.hpp"
 #include "duet/db/connection.hpp"
 #include "duet/db/exceptions.hpp"
+#include "shape_cache.hpp"
 
 namespace duet::db {
 
@@ -19,13 +20,24 @@ void Query::add_q(const Q& q, bool negate) {
   if (q.empty()) return;
   check_not_sliced(*this, "filter");
   Q added = negate ? ~q : q;
-  // Compile the new condition alone now, so a bad name fails here and not when the query runs.
-  Query probe(*model);
-  probe.annotations = annotations;
-  probe.where = added;
-  detail::Compiler c(probe);
-  std::string w, h;
-  c.where_having(w, h);
+  // Compile the new condition alone now, so a bad name fails here and not when the query runs. A shape
+  // that passed before (on this thread) passes again: only names and lookups are checked, never values.
+  std::string key;
+  bool cacheable = annotations.empty();
+  if (cacheable) {
+    key.push_back('F');
+    key.append(reinterpret_cast<const char*>(&model), sizeof model);
+    cacheable = detail::append_shape(*added.node(), key);
+  }
+  if (!cacheable || !detail::shape_checked(key)) {
+    Query probe(*model);
+    probe.annotations = annotations;
+    probe.where = added;
+    detail::Compiler c(probe);
+    std::string w, h;
+    c.where_having(w, h);
+    if (cacheable) detail::remember_checked(std::move(key));
+  }
   where = where & added;
 }
 
@@ -179,7 +191,27 @@ std::string assemble(const Query& q, Compiler& c, const std::string& cols, std::
 
 }  // namespace
 
+static CompiledQuery compile_select_uncached(const Query& q);
+
 CompiledQuery compile_select(const Query& q) {
+  std::string key;
+  bool cacheable = select_shape(q, key);
+  if (cacheable) {
+    if (const CompiledQuery* hit = cached_select(key)) {
+      CompiledQuery out;
+      out.sql = hit->sql;
+      out.plan = hit->plan;
+      if (auto& root = q.where.node()) append_params(*root, out.params);
+      if (q.is_sliced()) Operations(vendor_for(q.alias)).limit_offset(q.low_mark, q.high_mark, out.params);
+      return out;
+    }
+  }
+  CompiledQuery out = compile_select_uncached(q);
+  if (cacheable) remember_select(std::move(key), out);
+  return out;
+}
+
+static CompiledQuery compile_select_uncached(const Query& q) {
   Compiler c(q);
   CompiledQuery out;
   std::string group_by;

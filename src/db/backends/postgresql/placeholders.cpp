@@ -11,6 +11,11 @@ bool is_ident_char(char c) {
          static_cast<unsigned char>(c) >= 0x80;
 }
 
+// The characters that may start a quote, comment, dollar-quoted body or placeholder.
+bool is_special(char c) {
+  return c == '\'' || c == '"' || c == '-' || c == '/' || c == '$' || c == '?';
+}
+
 // Index just past a quoted run starting at `i` (the opening quote). `backslash`: E'...' escapes.
 std::size_t skip_quoted(std::string_view sql, std::size_t i, char quote, bool backslash) {
   ++i;
@@ -97,6 +102,11 @@ std::string to_dollar_placeholders(std::string_view sql, std::size_t& count) {
       out += std::to_string(next_param++);
       ++i;
       continue;
+    } else {
+      // Plain text: copied as one run up to the next character that may start something (this runs for
+      // every query of the async path; a character at a time was most of its cost).
+      while (end < sql.size() && !is_special(sql[end]))
+        ++end;
     }
     out.append(sql.substr(i, end - i));
     i = end;

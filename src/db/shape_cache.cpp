@@ -1,0 +1,156 @@
+#include "shape_cache.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "duet/db/settings.hpp"
+
+namespace duet::db::detail {
+
+namespace {
+
+// Bounded: an application builds few query shapes, but a program generating them (say, `in` lists of every
+// length) must not grow memory without limit. When full the cache starts over.
+constexpr std::size_t kMaxShapes = 1024;
+
+constexpr std::array<std::string_view, 17> kLookups = {
+    "exact",      "iexact",      "contains", "icontains", "in",    "gt",     "gte",   "lt",    "lte",
+    "startswith", "istartswith", "endswith", "iendswith", "range", "isnull", "regex", "iregex"};
+// The lookups whose SQL and parameters do not depend on the value: `col op ?` with the value itself bound
+// (`in` and `range` bind the list's items; its length is part of the shape).
+constexpr std::array<std::string_view, 7> kValueFree = {"exact", "gt", "gte", "lt", "lte", "in", "range"};
+
+void append_pointer(std::string& key, const void* p) {
+  char raw[sizeof p];
+  std::memcpy(raw, &p, sizeof p);
+  key.append(raw, sizeof raw);
+}
+
+void append_text(std::string& key, std::string_view s) {
+  key.append(s);
+  key.push_back('\0');
+}
+
+bool cacheable_lookup(std::string_view lookup) {
+  auto pos = lookup.rfind("__");
+  auto last = pos == std::string_view::npos ? lookup : lookup.substr(pos + 2);
+  if (std::find(kLookups.begin(), kLookups.end(), last) == kLookups.end()) return true;  // implicit exact
+  return std::find(kValueFree.begin(), kValueFree.end(), last) != kValueFree.end();
+}
+
+/// Per thread (each event loop and sync thread its own): no locks on the request path. A new database
+/// configuration (vendors may change) empties it.
+struct Caches {
+  std::uint64_t generation = 0;
+  std::unordered_set<std::string> checked;
+  std::unordered_map<std::string, CompiledQuery> selects;
+
+  void sync() {
+    auto g = configuration_generation();
+    if (g == generation) return;
+    generation = g;
+    checked.clear();
+    selects.clear();
+  }
+};
+
+Caches& caches() {
+  thread_local Caches c;
+  c.sync();
+  return c;
+}
+
+}  // namespace
+
+bool append_shape(const Q::Node& n, std::string& key) {
+  key.push_back(static_cast<char>('0' + static_cast<int>(n.type) * 2 + (n.negated ? 1 : 0)));
+  if (n.type != Q::Node::Type::Leaf) {
+    key.push_back('(');
+    for (auto& c : n.children) {
+      if (!c || !append_shape(*c, key)) return false;
+    }
+    key.push_back(')');
+    return true;
+  }
+  if (!cacheable_lookup(n.lookup)) return false;
+  append_text(key, n.lookup);
+  append_pointer(key, n.root);
+  const ExprNode& rhs = n.rhs.node();
+  if (rhs.kind == Expr::Kind::Value) {
+    if (rhs.value.is_null()) return false;  // `IS NULL`, no parameter
+    key.push_back('v');
+    return true;
+  }
+  if (rhs.kind == Expr::Kind::List) {
+    key.push_back('l');
+    append_text(key, std::to_string(rhs.list.size()));
+    return true;
+  }
+  return false;
+}
+
+void append_params(const Q::Node& n, std::vector<Value>& params) {
+  if (n.type != Q::Node::Type::Leaf) {
+    for (auto& c : n.children)
+      append_params(*c, params);
+    return;
+  }
+  const ExprNode& rhs = n.rhs.node();
+  if (rhs.kind == Expr::Kind::Value) {
+    params.push_back(rhs.value);
+  } else {
+    params.insert(params.end(), rhs.list.begin(), rhs.list.end());
+  }
+}
+
+bool select_shape(const Query& q, std::string& key) {
+  if (!q.annotations.empty()) return false;
+  key.reserve(128);
+  key.push_back('S');
+  append_pointer(key, q.model);
+  append_text(key, q.alias);
+  key.push_back(static_cast<char>('a' + (q.distinct ? 1 : 0) + (q.ordering_set ? 2 : 0) +
+                                  (q.reversed ? 4 : 0) + (q.low_mark != 0 ? 8 : 0) + (q.high_mark ? 16 : 0)));
+  for (auto& o : q.order_by) {
+    append_text(key, o.path);
+    key.push_back(o.descending ? '-' : '+');
+    append_pointer(key, o.root);
+  }
+  key.push_back('|');
+  for (auto& s : q.select_related)
+    append_text(key, s);
+  key.push_back('|');
+  if (auto& root = q.where.node()) return append_shape(*root, key);
+  return true;
+}
+
+bool shape_checked(const std::string& key) {
+  return caches().checked.contains(key);
+}
+
+void remember_checked(std::string key) {
+  auto& c = caches();
+  if (c.checked.size() >= kMaxShapes) c.checked.clear();
+  c.checked.insert(std::move(key));
+}
+
+const CompiledQuery* cached_select(const std::string& key) {
+  auto& c = caches();
+  auto it = c.selects.find(key);
+  return it == c.selects.end() ? nullptr : &it->second;
+}
+
+void remember_select(std::string key, const CompiledQuery& compiled) {
+  auto& c = caches();
+  if (c.selects.size() >= kMaxShapes) c.selects.clear();
+  CompiledQuery entry;
+  entry.sql = compiled.sql;
+  entry.plan = compiled.plan;
+  c.selects.insert_or_assign(std::move(key), std::move(entry));
+}
+
+}  // namespace duet::db::detail
