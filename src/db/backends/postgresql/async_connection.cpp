@@ -34,11 +34,13 @@ using NotificationHandler = asio::any_completion_handler<void(std::exception_ptr
 
 struct Pending {
   ResultHandler handler;
+  Executor target;
   Result result;
   std::exception_ptr error;
   /// The statement name it prepared, dropped from the cache if the preparation failed.
   std::string prepared;
-  std::string sql;
+  /// The statement's text, for error messages (shared with the statement cache: no copy per query).
+  std::shared_ptr<const std::string> sql;
   /// Results seen so far: when it prepares, the first one is the preparation's.
   int results = 0;
   bool prepare_failed = false;
@@ -55,7 +57,8 @@ class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnectio
   Task<void> connect();
 
   /// Sends `sql` (preparing it first when it is new) and a sync point; `handler` gets the result.
-  void submit(std::string_view sql, const std::vector<Value>& params, ResultHandler handler);
+  /// `target`: the executor the result is delivered on (the awaiting coroutine's).
+  void submit(std::string_view sql, const std::vector<Value>& params, ResultHandler handler, Executor target);
   void wait_notification(NotificationHandler handler);
   void close() noexcept;
 
@@ -84,7 +87,16 @@ class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnectio
       setsockopt(PQsocket(self->conn_), IPPROTO_TCP, TCP_CORK, &off, sizeof off);
     });
   }
-  std::unordered_map<std::string, std::string> statements_;
+  struct Statement {
+    std::string name;
+    std::shared_ptr<const std::string> text;
+  };
+  /// Looked up by the caller's text without copying it.
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Statement, TextHash, std::equal_to<>> statements_;
   std::uint64_t queries_ = 0;
   std::uint64_t statement_counter_ = 0;
 
@@ -116,6 +128,15 @@ void complete(const Executor& executor, Handler handler, Args... args) {
              asio::bind_executor(target, [h = std::move(handler), ... a = std::move(args)]() mutable {
                std::move(h)(std::move(a)...);
              }));
+}
+
+/// complete() for a query's result, posted straight to the awaiting coroutine's executor (the handler's own,
+/// whose type erasure hides that it can be posted to): once through the loop's queue, not twice.
+template <class Handler, class... Args>
+void complete_on(const Executor& target, Handler handler, Args... args) {
+  if (!handler) return;
+  asio::post(target,
+             [h = std::move(handler), ... a = std::move(args)]() mutable { std::move(h)(std::move(a)...); });
 }
 
 template <class Sig, class Initiation, class Token>
@@ -179,7 +200,7 @@ Task<void> AsyncConnection::Impl::connect() {
 }
 
 void AsyncConnection::Impl::submit(std::string_view sql, const std::vector<Value>& params,
-                                   ResultHandler handler) {
+                                   ResultHandler handler, Executor target) {
   if (!conn_ || broken_) {
     complete(executor_, std::move(handler),
              detail::connection_error(
@@ -189,9 +210,11 @@ void AsyncConnection::Impl::submit(std::string_view sql, const std::vector<Value
     return;
   }
   std::exception_ptr bad_params;
-  detail::BoundParams bound;
+  // libpq copies the parameters into its output buffer before PQsendQuery* returns: one buffer per loop
+  // thread serves every query (no allocations once it has grown).
+  thread_local detail::BoundParams bound;
   try {
-    bound = detail::bind(params);
+    detail::bind(params, bound);
   } catch (...) {
     bad_params = std::current_exception();
   }
@@ -200,24 +223,25 @@ void AsyncConnection::Impl::submit(std::string_view sql, const std::vector<Value
     return;
   }
   cork();
-  Pending p{std::move(handler), {}, nullptr, {}, {}};
-  std::string key(sql);
+  Pending p{std::move(handler), std::move(target), {}, nullptr, {}, {}};
   int ok = 1;
-  auto cached = statements_.find(key);
+  auto cached = statements_.find(sql);
   if (cached == statements_.end() && statements_.size() < config_.statement_cache_size) {
     // Prepared once, then executed by name: the server parses and plans it once per connection. The
     // preparation is pipelined ahead of its first execution, so later queries may use the name at once.
     std::string name = fmt::format("duet_{}", ++statement_counter_);
-    ok = PQsendPrepare(conn_, name.c_str(), key.c_str(), 0, nullptr);
-    cached = statements_.emplace(key, name).first;
+    auto text = std::make_shared<const std::string>(sql);
+    ok = PQsendPrepare(conn_, name.c_str(), text->c_str(), 0, nullptr);
+    cached = statements_.emplace(*text, Statement{name, text}).first;
     p.prepared = name;
   }
   if (ok) {
     if (cached != statements_.end()) {
-      ok = PQsendQueryPrepared(conn_, cached->second.c_str(), bound.count(), bound.values.data(),
+      ok = PQsendQueryPrepared(conn_, cached->second.name.c_str(), bound.count(), bound.values.data(),
                                bound.lengths.data(), bound.formats.data(), 0);
     } else {
-      ok = PQsendQueryParams(conn_, key.c_str(), bound.count(), bound.types.data(), bound.values.data(),
+      p.sql = std::make_shared<const std::string>(sql);
+      ok = PQsendQueryParams(conn_, p.sql->c_str(), bound.count(), bound.types.data(), bound.values.data(),
                              bound.lengths.data(), bound.formats.data(), 0);
     }
   }
@@ -232,10 +256,7 @@ void AsyncConnection::Impl::submit(std::string_view sql, const std::vector<Value
     return;
   }
   ++queries_;
-  if (p.prepared.empty())
-    p.sql = std::move(key);  // kept for error messages (the cache holds prepared text)
-  else
-    p.sql = cached->first;
+  if (!p.sql) p.sql = cached->second.text;
   pending_.push_back(std::move(p));
   // Cancelling the awaiting task (a timeout, a disconnected client) resumes it at once with an error; the
   // query itself stays in the pipeline (libpq cannot take a pipelined query back) and its result is dropped.
@@ -325,8 +346,8 @@ void AsyncConnection::Impl::drain() {
       case PGRES_PIPELINE_SYNC: {
         Pending done = std::move(p);
         pending_.pop_front();
-        if (done.prepare_failed) statements_.erase(done.sql);
-        complete(executor_, std::move(done.handler), done.error, std::move(done.result));
+        if (done.prepare_failed) statements_.erase(*done.sql);
+        complete_on(done.target, std::move(done.handler), done.error, std::move(done.result));
         PQclear(r);
         continue;  // `p` is gone
       }
@@ -353,7 +374,7 @@ void AsyncConnection::Impl::drain() {
               std::make_exception_ptr(NotSupportedError("COPY is not supported by duet's PostgreSQL driver"));
         break;
       default:
-        if (!p.error) p.error = detail::make_error(r, p.sql);
+        if (!p.error) p.error = detail::make_error(r, p.sql ? std::string_view(*p.sql) : std::string_view());
         if (!p.prepared.empty() && p.results == 0) p.prepare_failed = true;
         break;
     }
@@ -462,8 +483,9 @@ AsyncConnection::~AsyncConnection() {
 Task<Result> AsyncConnection::query(std::string sql, std::vector<Value> params) {
   if (!impl_) throw ProgrammingError("query() on an AsyncConnection that is not connected");
   auto impl = impl_;
+  Executor target = co_await asio::this_coro::executor;
   auto [error, result] = co_await initiate<void(std::exception_ptr, Result)>(
-      [&](auto handler) { impl->submit(sql, params, std::move(handler)); },
+      [&](auto handler) { impl->submit(sql, params, std::move(handler), std::move(target)); },
       asio::as_tuple(asio::use_awaitable));
   if (error) std::rethrow_exception(error);
   co_return std::move(result);
@@ -476,7 +498,8 @@ Task<std::int64_t> AsyncConnection::execute(std::string sql, std::vector<Value> 
 
 void AsyncConnection::send_detached(std::string sql) {
   if (!impl_) return;
-  impl_->submit(sql, {}, asio::bind_executor(impl_->executor_, [](std::exception_ptr, Result) {}));
+  impl_->submit(sql, {}, asio::bind_executor(impl_->executor_, [](std::exception_ptr, Result) {}),
+                impl_->executor_);
 }
 
 namespace {

@@ -22,6 +22,8 @@ struct BoundParams {
   int count() const noexcept { return static_cast<int>(values.size()); }
 };
 BoundParams bind(const std::vector<Value>& params);
+/// The same into `out`, reusing its buffers (the text of a parameter is only valid until the next bind).
+void bind(const std::vector<Value>& params, BoundParams& out);
 
 /// Converts a PGRES_TUPLES_OK or PGRES_COMMAND_OK result.
 Result convert(const PGresult* result);

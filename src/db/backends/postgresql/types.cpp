@@ -64,20 +64,24 @@ Value decode_timestamp(const char* text, int length) {
 
 }  // namespace
 
-BoundParams bind(const std::vector<Value>& params) {
-  BoundParams b;
+void bind(const std::vector<Value>& params, BoundParams& b) {
   const std::size_t n = params.size();
   // Bounded by the protocol: a Bind message carries at most 65535 parameters.
   if (n > 65535) throw ProgrammingError(fmt::format("too many parameters ({}; at most 65535)", n));
-  b.text.resize(n);
-  b.values.resize(n, nullptr);
-  b.lengths.resize(n, 0);
-  b.formats.resize(n, 0);
-  b.types.resize(n, 0);
+  // Reused buffers (the async connection binds every query into the same one): assign() keeps capacity.
+  if (b.text.size() < n) b.text.resize(n);
+  for (std::size_t i = 0; i < n; ++i)
+    b.text[i].clear();
+  b.values.assign(n, nullptr);
+  b.lengths.assign(n, 0);
+  b.formats.assign(n, 0);
+  b.types.assign(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
     const auto& st = params[i].storage();
     if (auto* iv = std::get_if<std::int64_t>(&st)) {
-      b.text[i] = std::to_string(*iv);
+      char buf[24];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, *iv);
+      b.text[i].assign(buf, end);
     } else if (auto* dv = std::get_if<double>(&st)) {
       b.text[i] = format_double(*dv);
       // Typed: left unknown, "1.5" next to an integer column would be parsed as an integer and fail.
@@ -104,6 +108,11 @@ BoundParams bind(const std::vector<Value>& params) {
   for (std::size_t i = 0; i < n; ++i) {
     if (!b.text[i].empty()) b.values[i] = b.text[i].c_str();
   }
+}
+
+BoundParams bind(const std::vector<Value>& params) {
+  BoundParams b;
+  bind(params, b);
   return b;
 }
 
@@ -142,7 +151,14 @@ Result convert(const PGresult* r) {
   Result out;
   const int ncols = PQnfields(r), nrows = PQntuples(r);
   out.columns.reserve(ncols);
-  std::vector<Oid> types(ncols);
+  // Most results have a few columns: their types on the stack, not in another allocation per query.
+  Oid few[16];
+  std::vector<Oid> many;
+  Oid* types = few;
+  if (ncols > 16) {
+    many.resize(ncols);
+    types = many.data();
+  }
   for (int c = 0; c < ncols; ++c) {
     out.columns.emplace_back(PQfname(r, c));
     types[c] = PQftype(r, c);

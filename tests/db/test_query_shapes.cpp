@@ -1,0 +1,105 @@
+// The per-thread caches of query shapes (src/db/shape_cache.*): a repeated shape reuses its checked lookups
+// and compiled SQL, but every run binds its own values, and what is not a pure shape is never reused.
+#include <gtest/gtest.h>
+
+#include "models.hpp"
+
+namespace db = duet::db;
+using blog::Author;
+using blog::Book;
+using db::Q;
+using duet::db::testing::DbTest;
+
+namespace {
+
+class QueryShapeTest : public DbTest {
+ protected:
+  void SetUp() override {
+    DbTest::SetUp();
+    auto ann = Author::objects().create({{"name", "Ann"}, {"age", 30}});
+    for (auto [title, pages] : {std::pair{"Dune", 412}, {"Emma", 300}, {"Faust", 150}}) {
+      Book b;
+      b.title = title;
+      b.pages = pages;
+      b.author = ann;
+      b.published = db::parse_datetime("2020-03-01 10:00:00");
+      b.save();
+    }
+  }
+  static std::vector<std::string> titles(const db::QuerySet<Book>& qs) {
+    std::vector<std::string> out;
+    for (auto& b : qs.order_by({"title"}).list())
+      out.push_back(b.title.value());
+    return out;
+  }
+  using V = std::vector<std::string>;
+};
+
+}  // namespace
+
+TEST_F(QueryShapeTest, SameShapeBindsEachRunsValues) {
+  // The second and third queries reuse the first one's SQL: only the values differ.
+  EXPECT_EQ(titles(Book::objects().filter("title", "Dune")), V{"Dune"});
+  EXPECT_EQ(titles(Book::objects().filter("title", "Emma")), V{"Emma"});
+  EXPECT_EQ(titles(Book::objects().filter("title", "Nope")), V{});
+  for (auto [title, pages] : {std::pair{"Dune", 412}, {"Faust", 150}, {"Emma", 300}})
+    EXPECT_EQ(Book::objects().get("title", title).pages.value(), pages);
+}
+
+TEST_F(QueryShapeTest, CachedCompileEqualsFreshCompileInValueOrder) {
+  // A shape with OR, IN, a negation and a slice: the cached compile puts the new values where a fresh
+  // compile puts them (WHERE in tree order, then LIMIT/OFFSET).
+  auto make = [](std::int64_t pages, std::string a, std::string b, std::int64_t start) {
+    return Book::objects()
+        .filter(Q("pages__gt", pages) | Q("title__in", std::vector<db::Value>{db::Value(a), db::Value(b)}))
+        .exclude("pages__lte", pages / 2)
+        .order_by({"-pages"})
+        .slice(start, start + 2);
+  };
+  auto first = db::detail::compile_select(make(100, "Dune", "Emma", 1).query());
+  auto second = db::detail::compile_select(make(7, "X", "Y", 1).query());
+  EXPECT_EQ(first.sql, second.sql);
+  ASSERT_EQ(first.params.size(), second.params.size());
+  std::vector<db::Value> expected_first{db::Value(100), db::Value("Dune"), db::Value("Emma"), db::Value(50)};
+  std::vector<db::Value> expected_second{db::Value(7), db::Value("X"), db::Value("Y"), db::Value(3)};
+  for (std::size_t i = 0; i < expected_first.size(); ++i) {
+    EXPECT_EQ(first.params[i], expected_first[i]) << i;
+    EXPECT_EQ(second.params[i], expected_second[i]) << i;
+  }
+  // The rows follow the values too.
+  auto rows = make(200, "Faust", "Nope", 0).list();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].title.value(), "Dune");
+  EXPECT_EQ(rows[1].title.value(), "Emma");
+}
+
+TEST_F(QueryShapeTest, NullListLengthAndLookupArePartOfTheShape) {
+  auto sql = [](const db::QuerySet<Book>& qs) { return db::detail::compile_select(qs.query()).sql; };
+  auto with_value = sql(Book::objects().filter("rating", 4.0));
+  auto with_null = sql(Book::objects().filter("rating", db::Value()));
+  EXPECT_NE(with_value, with_null);
+  EXPECT_NE(with_null.find("IS NULL"), std::string::npos);
+  EXPECT_EQ(sql(Book::objects().filter("rating", 4.0)), with_value);
+  auto two = sql(Book::objects().filter("pages__in", std::vector<db::Value>{db::Value(1), db::Value(2)}));
+  auto three = sql(
+      Book::objects().filter("pages__in", std::vector<db::Value>{db::Value(1), db::Value(2), db::Value(3)}));
+  EXPECT_NE(two, three);
+  EXPECT_EQ(
+      titles(Book::objects().filter("pages__in", std::vector<db::Value>{db::Value(150), db::Value(300)})),
+      (V{"Emma", "Faust"}));
+  EXPECT_EQ(titles(Book::objects().filter(
+                "pages__in", std::vector<db::Value>{db::Value(150), db::Value(300), db::Value(412)})),
+            (V{"Dune", "Emma", "Faust"}));
+  // A value-derived lookup (contains escapes its value into the parameter) is compiled every time.
+  EXPECT_EQ(titles(Book::objects().filter("title__contains", "un")), V{"Dune"});
+  EXPECT_EQ(titles(Book::objects().filter("title__contains", "m")), V{"Emma"});
+}
+
+TEST_F(QueryShapeTest, ErrorsAreNeverCached) {
+  // A bad name fails every time, and a good shape does not make a bad value of the same lookup pass.
+  EXPECT_THROW(Book::objects().filter("nope", 1), db::FieldError);
+  EXPECT_THROW(Book::objects().filter("nope", 1), db::FieldError);
+  EXPECT_EQ(titles(Book::objects().filter("pages__in", std::vector<db::Value>{db::Value(150)})), V{"Faust"});
+  EXPECT_THROW(Book::objects().filter("pages__in", 150), db::ValueError);
+  EXPECT_THROW(Book::objects().filter("pages__in", 150), db::ValueError);
+}
