@@ -12,6 +12,7 @@
 // written with a non-blocking send first; only what the kernel does not take goes through async_write.
 #pragma once
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -436,17 +437,16 @@ class Connection final : public ConnectionBase {
         label.append(scope_.method).append(" ").append(scope_.path);
         auto context = loop_.core.runtime.new_context(loop_.io, std::move(label));
         app_running_ = true;
-        boost::asio::co_spawn(
-            context->executor(), loop_.core.app(scope_, receive_fn_, send_fn_),
-            boost::asio::bind_cancellation_slot(app_cancel_.slot(), [this](std::exception_ptr e) {
-              app_running_ = false;
-              app_error_ = e;
-              conn_waiter_.notify();
-            }));
-      }
-      while (app_running_) {
-        boost::system::error_code ignored;
-        co_await conn_waiter_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+        // Awaited here rather than completing into a callback that wakes conn_waiter_: that was a second
+        // post and resumption per request. serve() has nothing else to do meanwhile (the reader runs in
+        // its own handlers), and the application still runs in its own flow, cancelled via app_cancel_.
+        auto application =
+            boost::asio::co_spawn(context->executor(), loop_.core.app(scope_, receive_fn_, send_fn_),
+                                  boost::asio::bind_cancellation_slot(
+                                      app_cancel_.slot(), boost::asio::as_tuple(boost::asio::use_awaitable)));
+        auto [error] = co_await std::move(application);
+        app_running_ = false;
+        app_error_ = error;
       }
 
       // After it.
@@ -528,7 +528,8 @@ class Connection final : public ConnectionBase {
       }
       if (body_done_) {
         if (response_ == Response::done || eof_ || closed_) co_return asgi::HttpDisconnect{};
-        if (auto ec = co_await wait(app_waiter_)) throw boost::system::system_error(ec);
+        // A disconnect also cancels the application: it hears http.disconnect (above) all the same.
+        if (auto ec = co_await wait(app_waiter_); ec && !disconnected_) throw boost::system::system_error(ec);
         continue;
       }
       if (expect_continue_ && !continue_sent_ && response_ == Response::not_started) {
@@ -571,7 +572,7 @@ class Connection final : public ConnectionBase {
       start_read();
       auto ec = co_await wait(app_waiter_);
       deadline = Clock::time_point::max();
-      if (ec) throw boost::system::system_error(ec);
+      if (ec && !disconnected_) throw boost::system::system_error(ec);
     }
   }
 

@@ -1,5 +1,7 @@
 #include "head_scanner.hpp"
 
+#include <cstring>
+
 namespace duet::server::detail {
 
 std::size_t leading_empty_lines(const char* data, std::size_t size) noexcept {
@@ -16,21 +18,25 @@ HeadScan scan_head(const char* data, std::size_t size, const Limits& limits) noe
     scan.status = status;
     return scan;
   };
+  // Line by line with memchr (a byte-at-a-time loop was ~15 instructions a byte, on every request). Each
+  // error is reported where the byte-at-a-time scan met it first: in the request line, a byte at or past
+  // max_request_line (414) before a bare CR or LF (400).
   std::size_t line_start = 0;
   std::size_t fields_start = 0;
   bool in_request_line = true;
-  for (std::size_t i = 0; i < size; ++i) {
-    const char c = data[i];
-    if (c == '\r') {
-      if (i + 1 == size) break;
-      if (data[i + 1] != '\n') return fail(400);  // bare CR
-      continue;
+  for (;;) {
+    const char* lf = static_cast<const char*>(std::memchr(data + line_start, '\n', size - line_start));
+    const std::size_t end = lf ? static_cast<std::size_t>(lf - data) : size;
+    const char* cr = static_cast<const char*>(std::memchr(data + line_start, '\r', end - line_start));
+    // Bytes before `plain_end` are neither CR nor LF.
+    const std::size_t plain_end = cr ? static_cast<std::size_t>(cr - data) : end;
+    if (in_request_line && plain_end > line_start + limits.max_request_line) return fail(414);
+    if (cr && plain_end + 1 < end) return fail(400);  // bare CR
+    if (!lf) {
+      break;  // need more (a trailing CR waits for its LF)
     }
-    if (c != '\n') {
-      if (in_request_line && i - line_start >= limits.max_request_line) return fail(414);
-      continue;
-    }
-    if (i == 0 || data[i - 1] != '\r') return fail(400);  // bare LF
+    if (!cr) return fail(400);  // bare LF
+    const std::size_t i = end;  // the LF, right after its CR
     const std::size_t line_length = i - 1 - line_start;
     if (in_request_line) {
       if (line_length > limits.max_request_line) return fail(414);

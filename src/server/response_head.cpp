@@ -57,42 +57,57 @@ HeadPlan write_head(std::string& out, int status, const asgi::Headers& headers, 
   if (status < 100 || status > 999) throw asgi::ProtocolError("response status out of range");
   HeadPlan plan;
   plan.keep_alive = keep_alive;
-  out.append(http_version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
-  append_number(out, status);
-  out.push_back(' ');
-  out.append(reason_phrase(status));
-  out.append("\r\n");
-  bool has_date = false, has_server = false, has_te = false;
+  if (status == 200 && http_version == 11) {
+    out.append("HTTP/1.1 200 OK\r\n");  // nearly every response
+  } else {
+    out.append(http_version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+    append_number(out, status);
+    out.push_back(' ');
+    out.append(reason_phrase(status));
+    out.append("\r\n");
+  }
+  bool has_date = false, has_server = false;
   for (const auto& h : headers) {
     if (h.name.empty() || unsafe(h.name) || unsafe(h.value)) {
       throw asgi::ProtocolError("response header with an empty name or a CR, LF or NUL");
     }
-    // Names from applications may be in any case; compare without regard to it.
-    if (boost::beast::iequals(h.name, "content-length")) {
-      std::int64_t n = -1;
-      auto [p, ec] = std::from_chars(h.value.data(), h.value.data() + h.value.size(), n);
-      if (ec != std::errc{} || p != h.value.data() + h.value.size() || n < 0) {
-        throw asgi::ProtocolError("invalid Content-Length in the response");
-      }
-      plan.declared_length = n;
-    } else if (boost::beast::iequals(h.name, "transfer-encoding")) {
-      // The server frames the body itself; a second framing would corrupt it.
-      has_te = true;
-      continue;
-    } else if (boost::beast::iequals(h.name, "connection")) {
-      if (boost::beast::iequals(h.value, "close")) plan.keep_alive = false;
-      continue;
-    } else if (boost::beast::iequals(h.name, "date")) {
-      has_date = true;
-    } else if (boost::beast::iequals(h.name, "server")) {
-      has_server = true;
+    // Names from applications may be in any case; compare without regard to it, and only names of a
+    // length that can match (most headers are none of these).
+    switch (h.name.size()) {
+      case 14:
+        if (boost::beast::iequals(h.name, "content-length")) {
+          std::int64_t n = -1;
+          auto [p, ec] = std::from_chars(h.value.data(), h.value.data() + h.value.size(), n);
+          if (ec != std::errc{} || p != h.value.data() + h.value.size() || n < 0) {
+            throw asgi::ProtocolError("invalid Content-Length in the response");
+          }
+          plan.declared_length = n;
+        }
+        break;
+      case 17:
+        // The server frames the body itself; a second framing would corrupt it.
+        if (boost::beast::iequals(h.name, "transfer-encoding")) continue;
+        break;
+      case 10:
+        if (boost::beast::iequals(h.name, "connection")) {
+          if (boost::beast::iequals(h.value, "close")) plan.keep_alive = false;
+          continue;
+        }
+        break;
+      case 4:
+        if (boost::beast::iequals(h.name, "date")) has_date = true;
+        break;
+      case 6:
+        if (boost::beast::iequals(h.name, "server")) has_server = true;
+        break;
+      default:
+        break;
     }
     out.append(h.name);
     out.append(": ");
     out.append(h.value);
     out.append("\r\n");
   }
-  (void)has_te;
   if (!has_date) out.append(date_header_line());
   if (!has_server && !server_header.empty()) {
     out.append("Server: ");

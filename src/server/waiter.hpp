@@ -1,13 +1,15 @@
 // Waiter: a one-shot wake-up for one waiting coroutine, cheaper than a timer used as a condition.
 #pragma once
 
-#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
-#include <optional>
+#include <cstddef>
+#include <new>
+#include <type_traits>
+#include <utility>
 
 namespace duet::server::detail {
 
@@ -15,20 +17,36 @@ namespace duet::server::detail {
 /// waiting: everything runs on one loop thread, so the check and the wait cannot interleave with notify).
 /// The waiter resumes through its own associated executor, so a coroutine of a request's Context stays in
 /// that Context. Cancelling the waiting coroutine completes the wait with operation_aborted.
+///
+/// The handler is kept in place, in its own type, rather than in an any_completion_handler: that one is a
+/// heap block per wait, and asking it for its executor converts the coroutine's any_io_executor into an
+/// any_completion_executor, which allocates again. Both were on every request's path (two waits each).
+/// (It also put its own cancellation proxy in the coroutine's slot over the one assigned here, and nothing
+/// listened to that proxy: cancelling a wait did nothing. Now it completes the wait with operation_aborted.)
 class Waiter {
  public:
   explicit Waiter(boost::asio::any_io_executor fallback) : fallback_(std::move(fallback)) {}
+  ~Waiter() {
+    if (ops_) ops_->destroy(storage_);
+  }
+  Waiter(const Waiter&) = delete;
+  Waiter& operator=(const Waiter&) = delete;
 
   template <class Token>
   auto async_wait(Token&& token) {
     return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
         [this](auto handler) {
+          using Handler = decltype(handler);
+          static_assert(sizeof(Handler) <= storage_size && alignof(Handler) <= alignof(std::max_align_t),
+                        "Waiter's storage is sized for a coroutine's handler; grow it for this one");
+          if (ops_) ops_->destroy(storage_);  // one waiter at a time: a second wait replaces the first
           auto slot = boost::asio::get_associated_cancellation_slot(handler);
           if (slot.is_connected()) {
             slot.assign(
                 [this](boost::asio::cancellation_type) { complete(boost::asio::error::operation_aborted); });
           }
-          handler_.emplace(std::move(handler));
+          ::new (static_cast<void*>(storage_)) Handler(std::move(handler));
+          ops_ = &ops_for<Handler>;
         },
         token);
   }
@@ -39,35 +57,63 @@ class Waiter {
   /// Asio called (a read's completion, say), never from code that goes on afterwards: the woken coroutine
   /// may run to its end and destroy whatever owns this Waiter.
   void notify_now() {
-    if (!handler_) return;
-    auto handler = std::move(*handler_);
-    handler_.reset();
-    auto slot = handler.get_cancellation_slot();
-    if (slot.is_connected()) slot.clear();
-    auto executor = boost::asio::get_associated_executor(handler, fallback_);
+    if (!ops_) return;
+    auto* ops = std::exchange(ops_, nullptr);
     // On its own loop's thread the executor runs this at once; `this` is not touched after it.
-    executor.execute(
-        [handler = std::move(handler)]() mutable { std::move(handler)(boost::system::error_code()); });
+    ops->resume_now(storage_, fallback_);
   }
-  bool waiting() const noexcept { return handler_.has_value(); }
+  bool waiting() const noexcept { return ops_ != nullptr; }
 
  private:
-  void complete(boost::system::error_code ec) {
-    if (!handler_) return;
-    auto handler = std::move(*handler_);
-    handler_.reset();
-    auto slot = handler.get_cancellation_slot();
+  static constexpr std::size_t storage_size = 32;  // a coroutine's handler: 16 bytes
+
+  struct Ops {
+    void (*destroy)(void* storage);
+    // Both move the handler out of `storage` (and destroy what is left there) before anything else.
+    void (*resume_now)(void* storage, const boost::asio::any_io_executor& fallback);
+    void (*resume_posted)(void* storage, const boost::asio::any_io_executor& fallback,
+                          boost::system::error_code ec);
+  };
+
+  template <class Handler>
+  static Handler take(void* storage) {
+    auto* stored = std::launder(static_cast<Handler*>(storage));
+    Handler handler(std::move(*stored));
+    stored->~Handler();
+    auto slot = boost::asio::get_associated_cancellation_slot(handler);
     if (slot.is_connected()) slot.clear();
-    // Never inline (the notifier is mid-way through its own work): post to the loop, then run through the
-    // handler's executor, which makes a request's Context current again for its coroutine.
-    boost::asio::post(fallback_, [fallback = fallback_, handler = std::move(handler), ec]() mutable {
-      auto executor = boost::asio::get_associated_executor(handler, fallback);
-      executor.execute([handler = std::move(handler), ec]() mutable { std::move(handler)(ec); });
-    });
+    return handler;
+  }
+
+  template <class Handler>
+  static constexpr Ops ops_for{
+      [](void* storage) { std::launder(static_cast<Handler*>(storage))->~Handler(); },
+      [](void* storage, const boost::asio::any_io_executor& fallback) {
+        Handler handler = take<Handler>(storage);
+        auto executor = boost::asio::get_associated_executor(handler, fallback);
+        executor.execute(
+            [handler = std::move(handler)]() mutable { std::move(handler)(boost::system::error_code()); });
+      },
+      [](void* storage, const boost::asio::any_io_executor& fallback, boost::system::error_code ec) {
+        Handler handler = take<Handler>(storage);
+        // Never inline (the notifier is mid-way through its own work): post to the loop, then run through
+        // the handler's executor, which makes a request's Context current again for its coroutine.
+        boost::asio::post(fallback, [fallback, handler = std::move(handler), ec]() mutable {
+          auto executor = boost::asio::get_associated_executor(handler, fallback);
+          executor.execute([handler = std::move(handler), ec]() mutable { std::move(handler)(ec); });
+        });
+      },
+  };
+
+  void complete(boost::system::error_code ec) {
+    if (!ops_) return;
+    auto* ops = std::exchange(ops_, nullptr);
+    ops->resume_posted(storage_, fallback_, ec);
   }
 
   boost::asio::any_io_executor fallback_;
-  std::optional<boost::asio::any_completion_handler<void(boost::system::error_code)>> handler_;
+  const Ops* ops_ = nullptr;
+  alignas(std::max_align_t) unsigned char storage_[storage_size];
 };
 
 }  // namespace duet::server::detail

@@ -200,7 +200,10 @@ class WebSocketSession {
         co_return message;
       }
       if (state_ == State::closed) co_return asgi::WebSocketDisconnect(disconnect_code_);
-      if (auto ec = co_await wait(app_waiter_)) throw boost::system::system_error(ec);
+      // A client that went away also cancels the application: it hears websocket.disconnect (above).
+      if (auto ec = co_await wait(app_waiter_); ec && state_ != State::closed) {
+        throw boost::system::system_error(ec);
+      }
     }
   }
 

@@ -95,6 +95,31 @@ TEST(Disconnect, MidBodyGivesHttpDisconnect) {
   EXPECT_TRUE(eventually([&] { return probe->saw_disconnect.load() == 1; }));
 }
 
+// Cancelling an application that waits in receive() for a body the client has not sent (here by its own
+// with_timeout) ends that wait with operation_aborted at once; the wait used to ignore cancellation and
+// last until the body came or the server's body timeout (default: far longer than this test waits).
+TEST(Cancellation, ReachesAnApplicationWaitingForTheBody) {
+  asgi::Application app = [](const asgi::Scope& scope, const asgi::Receive& receive,
+                             const asgi::Send& send) -> Task<void> {
+    if (scope.type != asgi::ScopeType::http) co_return;  // lifespan: nothing to set up
+    std::string outcome;
+    try {
+      co_await with_timeout(receive(), std::chrono::milliseconds(100));
+      outcome = "received";
+    } catch (const TimeoutError&) {
+      outcome = "timed out";
+    }
+    co_await respond(send, 200, outcome);
+  };
+  TestServer server(app, {}, 1);
+  RawClient client(server.port());
+  client.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n");
+  std::string response = client.read_response();
+  EXPECT_EQ(body_of(response), "timed out");
+  // The body was never read, so the connection cannot be reused for another request.
+  EXPECT_NE(response.find("Connection: close"), std::string::npos);
+}
+
 TEST(GracefulShutdown, SlowRequestInFlightCompletes) {
   auto probe = std::make_shared<AppProbe>();
   TestServer server(test_app(probe), {}, 2);
