@@ -22,7 +22,8 @@ void Query::add_q(const Q& q, bool negate) {
   Q added = negate ? ~q : q;
   // Compile the new condition alone now, so a bad name fails here and not when the query runs. A shape
   // that passed before (on this thread) passes again: only names and lookups are checked, never values.
-  std::string key;
+  thread_local std::string key;  // reused: no allocation per filter() once it has grown
+  key.clear();
   bool cacheable = annotations.empty();
   if (cacheable) {
     key.push_back('F');
@@ -30,13 +31,14 @@ void Query::add_q(const Q& q, bool negate) {
     cacheable = detail::append_shape(*added.node(), key);
   }
   if (!cacheable || !detail::shape_checked(key)) {
+    std::string shape = cacheable ? key : std::string();  // `key` is the thread's scratch
     Query probe(*model);
     probe.annotations = annotations;
     probe.where = added;
     detail::Compiler c(probe);
     std::string w, h;
     c.where_having(w, h);
-    if (cacheable) detail::remember_checked(std::move(key));
+    if (cacheable) detail::remember_checked(std::move(shape));
   }
   where = where & added;
 }
@@ -194,7 +196,8 @@ std::string assemble(const Query& q, Compiler& c, const std::string& cols, std::
 static CompiledQuery compile_select_uncached(const Query& q);
 
 CompiledQuery compile_select(const Query& q) {
-  std::string key;
+  thread_local std::string key;  // reused: no allocation per query once it has grown
+  key.clear();
   bool cacheable = select_shape(q, key);
   if (cacheable) {
     if (const CompiledQuery* hit = cached_select(key)) {
@@ -206,8 +209,10 @@ CompiledQuery compile_select(const Query& q) {
       return out;
     }
   }
+  std::string shape =
+      cacheable ? key : std::string();  // `key` is the thread's scratch: kept over the compile
   CompiledQuery out = compile_select_uncached(q);
-  if (cacheable) remember_select(std::move(key), out);
+  if (cacheable) remember_select(std::move(shape), out);
   return out;
 }
 

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Instructions per request of one tfb URL, counted by callgrind (deterministic: usable on a shared, noisy
+# machine where req/s are not). Starts its own PostgreSQL cluster (scripts/pg-cluster.sh) unless DATABASE_URL
+# is set, loads it with `tfb setup`, runs tfb on one loop under callgrind, warms up (pool, prepared
+# statements, caches) with wrk, zeroes the counters, sends wrk's load for SECONDS, dumps, and prints the
+# instructions divided by the requests wrk completed, then the costliest functions (inclusive).
+#   bench/tfb/callgrind.sh <tfb binary> [url path, default /db] [connections, default 16] [seconds, default 10]
+# The profile stays in $OUT (default /tmp/tfb-callgrind): callgrind_annotate --inclusive=yes $OUT/profile.
+set -euo pipefail
+TFB=$(realpath "${1:?usage: callgrind.sh <tfb binary> [path] [connections] [seconds]}")
+URLPATH=${2:-/db}
+CONNS=${3:-16}
+SECONDS_=${4:-10}
+OUT=${OUT:-/tmp/tfb-callgrind}
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+mkdir -p "$OUT"
+chmod 755 "$OUT"
+VPID=
+cleanup() {
+  [[ -n $VPID ]] && kill "$VPID" 2>/dev/null && wait "$VPID" 2>/dev/null
+  if [[ -z ${KEEP_CLUSTER:-} && -f $OUT/pg/env ]]; then "$REPO/scripts/pg-cluster.sh" stop "$OUT/pg" >/dev/null 2>&1; fi
+  true
+}
+trap cleanup EXIT
+if [[ -z ${DATABASE_URL:-} ]]; then
+  "$REPO/scripts/pg-cluster.sh" start "$OUT/pg" >/dev/null
+  # shellcheck disable=SC1091
+  source "$OUT/pg/env"
+  export DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$PGDATABASE"
+  "$TFB" setup >/dev/null
+fi
+PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+rm -f "$OUT"/callgrind.out*
+# Names uncompressed: a dump taken mid-run refers to names defined in the earlier part otherwise.
+valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" --compress-strings=no --compress-pos=no \
+  "$TFB" --port "$PORT" --workers 1 --no-access-log 2>"$OUT/valgrind.log" &
+VPID=$!
+for _ in $(seq 300); do curl -s -o /dev/null "http://127.0.0.1:$PORT/plaintext" && break; sleep 0.2; done
+wrk -t1 -c"$CONNS" -d3s "http://127.0.0.1:$PORT$URLPATH" >/dev/null
+callgrind_control -z "$VPID" >/dev/null 2>&1
+RESULT=$(wrk -t1 -c"$CONNS" -d"${SECONDS_}s" "http://127.0.0.1:$PORT$URLPATH")
+callgrind_control -d "$VPID" >/dev/null 2>&1
+sleep 1
+REQUESTS=$(echo "$RESULT" | awk '/requests in/ {print $1}')
+# callgrind_annotate 3.19 mis-reads the "calls=0" records of a mid-run dump (it charges the whole run to
+# clone()): drop them with their cost line.
+awk '/^calls=0 / {skip=1; next} skip==1 {skip=0; next} {print}' "$OUT/callgrind.out.1" >"$OUT/profile"
+TOTAL=$(callgrind_annotate "$OUT/profile" | awk '/PROGRAM TOTALS/ {gsub(",","",$1); print $1}')
+echo "$URLPATH: $REQUESTS requests, $TOTAL instructions, $((TOTAL / REQUESTS)) per request ($CONNS connections)"
+echo "$RESULT" | grep -E "Non-2xx|Socket errors" || true
+callgrind_annotate --inclusive=yes "$OUT/profile" | sed -n '/file:function/,$p' | sed -n 2,40p | cut -c1-160
