@@ -27,6 +27,11 @@ boost::regex compile_python_regex(std::string_view python, std::vector<std::stri
 }
 
 std::optional<Pattern::Match> Pattern::match(std::string_view path) const {
+  if (literal) {
+    // The regex would be "^" + the escaped route (+ "\\Z" for an endpoint): the same as these comparisons.
+    if (is_endpoint ? path != *literal : !path.starts_with(*literal)) return std::nullopt;
+    return Match{literal->size(), {}, {}};
+  }
   boost::cmatch m;
   const char* begin = path.data();
   const char* end = path.data() + path.size();
@@ -104,6 +109,7 @@ std::shared_ptr<const Pattern> make_route_pattern(std::string_view route, bool i
   if (is_endpoint) regex += "\\Z";
   p->regex_source = regex;
   p->regex = compile_python_regex(regex, &p->group_names);
+  if (p->converters.empty()) p->literal = original;
   return p;
 }
 

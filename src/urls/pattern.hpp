@@ -32,6 +32,9 @@ class Pattern {
   bool is_route = false;
   ConverterMap converters;
   std::vector<std::string> group_names;  // per capturing group, "" if unnamed
+  /// A route with no converters ("db/", "api/"): matched by comparing text, as Django 5 does, instead of
+  /// running the regex (which costs more than the rest of routing put together).
+  std::optional<std::string> literal;
 
   std::optional<Match> match(std::string_view path) const;
 };

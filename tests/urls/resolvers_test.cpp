@@ -131,3 +131,24 @@ TEST(Resolve, ExtraKwargsAndRegisteredUrlconf) {
   EXPECT_EQ(reverse("feed"), "/feed/");
   EXPECT_THROW(get_resolver("missing.urls"), duet::conf::ImproperlyConfigured);
 }
+
+// Routes without converters are compared as text: the characters a regex would read specially are literal,
+// an endpoint must match the whole rest of the path, and an include() its prefix only.
+TEST(Resolve, RoutesWithoutConvertersMatchTheirTextExactly) {
+  auto r = make_resolver({
+      path("a.b+(c)/", ViewName("dots"), "dots"),
+      path("plain/", ViewName("plain"), "plain"),
+      path("api/",
+           include({path("v1/", ViewName("v1"), "v1"), path("", ViewName("api_index"), "api_index")})),
+  });
+  EXPECT_EQ(r->resolve("/a.b+(c)/").view<ViewName>(), "dots");
+  EXPECT_THROW(r->resolve("/axbb(c)/"), Resolver404);
+  EXPECT_EQ(r->resolve("/plain/").view<ViewName>(), "plain");
+  EXPECT_THROW(r->resolve("/plain/x"), Resolver404);
+  EXPECT_THROW(r->resolve("/plain/\n"), Resolver404);
+  EXPECT_THROW(r->resolve("/Plain/"), Resolver404);
+  EXPECT_EQ(r->resolve("/api/v1/").view<ViewName>(), "v1");
+  EXPECT_EQ(r->resolve("/api/").view<ViewName>(), "api_index");
+  EXPECT_THROW(r->resolve("/api/v2/"), Resolver404);
+  EXPECT_EQ(r->resolve("/api/v1/").route, "api/v1/");
+}
