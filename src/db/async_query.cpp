@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "async_internal.hpp"
+#include "auto_fields.hpp"
 #include "backends/postgresql/placeholders.hpp"
 #include "duet/db/backends/postgresql/pool.hpp"
 #include "duet/db/connection.hpp"
@@ -25,30 +26,6 @@ bool native_async(std::string_view alias) {
 }
 
 namespace {
-
-DateTime now() {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-}
-
-// The same stamping and defaults as the sync save (instance.cpp).
-void stamp(const ModelMeta& meta, void* obj, bool adding) {
-  for (auto& f : meta.fields) {
-    if (f.auto_now || (f.auto_now_add && adding && f.value_of(obj).is_null())) {
-      if (f.type == FieldType::DateField) {
-        f.assign(obj, Value(Date(std::chrono::floor<std::chrono::days>(now()))));
-      } else {
-        f.assign(obj, Value(now()));
-      }
-    }
-  }
-}
-
-std::string placeholders(std::size_t n) {
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i)
-    out += i ? ", ?" : "?";
-  return out;
-}
 
 // The rewrite of `?` to `$n` is a pure function of the text and the ORM repeats a few shapes of statements
 // (compile_select caches them): remembered per thread, bounded.
@@ -92,12 +69,12 @@ std::optional<CompiledQuery> compile_save_update(const ModelMeta& meta, void* ob
                         "non-concrete fields: {}",
                         name));
       }
-      if (f->auto_now) f->assign(obj, Value(now()));
+      if (f->auto_now) f->assign(obj, Value(auto_field_now()));
       sets += (sets.empty() ? "" : ", ") + quote_name(f->column) + " = ?";
       out.params.push_back(f->value_of(obj));
     }
   } else {
-    stamp(meta, obj, state.adding);
+    stamp_auto_fields(meta, obj, state.adding);
     for (auto& f : meta.fields) {
       if (f.primary_key) continue;
       sets += (sets.empty() ? "" : ", ") + quote_name(f.column) + " = ?";
@@ -112,7 +89,7 @@ std::optional<CompiledQuery> compile_save_update(const ModelMeta& meta, void* ob
 }
 
 CompiledQuery compile_save_insert(const ModelMeta& meta, void* obj) {
-  stamp(meta, obj, true);
+  stamp_auto_fields(meta, obj, true);
   CompiledQuery out;
   std::string cols;
   for (auto& f : meta.fields) {
@@ -129,7 +106,7 @@ CompiledQuery compile_save_insert(const ModelMeta& meta, void* obj) {
   auto returning = quote_name(meta.pk().column);
   out.sql = out.params.empty() ? fmt::format("INSERT INTO {} DEFAULT VALUES RETURNING {}", table, returning)
                                : fmt::format("INSERT INTO {} ({}) VALUES ({}) RETURNING {}", table, cols,
-                                             placeholders(out.params.size()), returning);
+                                             placeholder_list(out.params.size()), returning);
   return out;
 }
 

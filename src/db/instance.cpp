@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include "auto_fields.hpp"
 #include "duet/db/connection.hpp"
 #include "duet/db/exceptions.hpp"
 #include "duet/db/models/foreign_key.hpp"
@@ -13,30 +14,30 @@ namespace duet::db::detail {
 
 DeleteResult delete_pks(const ModelMeta& meta, std::vector<Value> pks, std::string_view alias);
 
-namespace {
-
-std::string placeholders(std::size_t n) {
+std::string placeholder_list(std::size_t n) {
   std::string out;
   for (std::size_t i = 0; i < n; ++i)
     out += i ? ", ?" : "?";
   return out;
 }
 
-DateTime now() {
+DateTime auto_field_now() {
   return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
 }
 
-void stamp(const ModelMeta& meta, void* obj, bool adding) {
+void stamp_auto_fields(const ModelMeta& meta, void* obj, bool adding) {
   for (auto& f : meta.fields) {
     if (f.auto_now || (f.auto_now_add && adding && f.value_of(obj).is_null())) {
       if (f.type == FieldType::DateField) {
-        f.assign(obj, Value(Date(std::chrono::floor<std::chrono::days>(now()))));
+        f.assign(obj, Value(Date(std::chrono::floor<std::chrono::days>(auto_field_now()))));
       } else {
-        f.assign(obj, Value(now()));
+        f.assign(obj, Value(auto_field_now()));
       }
     }
   }
 }
+
+namespace {
 
 // The columns an INSERT writes: all but an auto key that is still NULL. Fills defaults first.
 std::vector<const FieldInfo*> insert_fields(const ModelMeta& meta, void* obj) {
@@ -164,7 +165,7 @@ void save_object(const ModelMeta& meta, void* obj, ModelState& state, std::strin
                         "non-concrete fields: {}",
                         name));
       }
-      if (f->auto_now) f->assign(obj, Value(now()));
+      if (f->auto_now) f->assign(obj, Value(auto_field_now()));
       sets += (sets.empty() ? "" : ", ") + quote_name(f->column) + " = ?";
       params.push_back(f->value_of(obj));
     }
@@ -177,7 +178,7 @@ void save_object(const ModelMeta& meta, void* obj, ModelState& state, std::strin
     state.db = std::string(alias);
     return;
   }
-  stamp(meta, obj, state.adding);
+  stamp_auto_fields(meta, obj, state.adding);
   if (!pkv.is_null() && !force_insert) {
     std::string sets;
     std::vector<Value> params;
@@ -208,7 +209,7 @@ void save_object(const ModelMeta& meta, void* obj, ModelState& state, std::strin
   }
   std::string sql = fields.empty() ? fmt::format("INSERT INTO {} DEFAULT VALUES", quote_name(meta.db_table))
                                    : fmt::format("INSERT INTO {} ({}) VALUES ({})", quote_name(meta.db_table),
-                                                 cols, placeholders(fields.size()));
+                                                 cols, placeholder_list(fields.size()));
   if (pk.is_auto() && pk.value_of(obj).is_null()) {
     // RETURNING rather than SQLite's last_insert_rowid(): the same statement on both backends.
     auto rows = conn.query(sql + " RETURNING " + quote_name(pk.column), params);
@@ -330,7 +331,7 @@ void insert_many(const ModelMeta& meta, const std::vector<void*>& objs, std::vec
   for (auto& group : groups) {
     if (group.empty()) continue;
     for (auto i : group)
-      stamp(meta, objs[i], true);
+      stamp_auto_fields(meta, objs[i], true);
     auto fields = insert_fields(meta, objs[group[0]]);
     for (auto i : group)
       insert_fields(meta, objs[i]);
@@ -348,7 +349,7 @@ void insert_many(const ModelMeta& meta, const std::vector<void*>& objs, std::vec
     // SQLite's limit on bound variables (32766 since 3.32) bounds the rows per statement too.
     std::size_t per =
         std::max<std::size_t>(1, std::min(batch_size ? batch_size : 500, 32000 / fields.size()));
-    std::string row = "(" + placeholders(fields.size()) + ")";
+    std::string row = "(" + placeholder_list(fields.size()) + ")";
     for (std::size_t start = 0; start < group.size(); start += per) {
       std::size_t end = std::min(group.size(), start + per);
       std::string values;
