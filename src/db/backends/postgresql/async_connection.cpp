@@ -556,19 +556,7 @@ std::uint64_t AsyncConnection::queries_executed() const noexcept {
 }
 
 TransactionStatus AsyncConnection::transaction_status() const noexcept {
-  if (!impl_ || !impl_->conn_) return TransactionStatus::unknown;
-  switch (PQtransactionStatus(impl_->conn_)) {
-    case PQTRANS_IDLE:
-      return TransactionStatus::idle;
-    case PQTRANS_ACTIVE:
-      return TransactionStatus::active;
-    case PQTRANS_INTRANS:
-      return TransactionStatus::in_transaction;
-    case PQTRANS_INERROR:
-      return TransactionStatus::in_error;
-    default:
-      return TransactionStatus::unknown;
-  }
+  return impl_ ? detail::transaction_status_of(impl_->conn_) : TransactionStatus::unknown;
 }
 
 void AsyncConnection::close() noexcept {

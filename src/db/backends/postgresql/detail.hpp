@@ -44,6 +44,9 @@ struct Keywords {
 };
 Keywords keywords(const Config& config);
 
+/// libpq's transaction status of `conn` (unknown when null).
+TransactionStatus transaction_status_of(const PGconn* conn) noexcept;
+
 /// libpq's message without its trailing newline.
 std::string trimmed(const char* message);
 

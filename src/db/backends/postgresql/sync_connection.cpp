@@ -169,19 +169,7 @@ void SyncConnection::execute_script(std::string_view sql) {
 }
 
 TransactionStatus SyncConnection::transaction_status() const noexcept {
-  if (!conn_) return TransactionStatus::unknown;
-  switch (PQtransactionStatus(conn_)) {
-    case PQTRANS_IDLE:
-      return TransactionStatus::idle;
-    case PQTRANS_ACTIVE:
-      return TransactionStatus::active;
-    case PQTRANS_INTRANS:
-      return TransactionStatus::in_transaction;
-    case PQTRANS_INERROR:
-      return TransactionStatus::in_error;
-    default:
-      return TransactionStatus::unknown;
-  }
+  return detail::transaction_status_of(conn_);
 }
 
 namespace {

@@ -185,6 +185,22 @@ Result convert(const PGresult* r) {
   return out;
 }
 
+TransactionStatus transaction_status_of(const PGconn* conn) noexcept {
+  if (!conn) return TransactionStatus::unknown;
+  switch (PQtransactionStatus(conn)) {
+    case PQTRANS_IDLE:
+      return TransactionStatus::idle;
+    case PQTRANS_ACTIVE:
+      return TransactionStatus::active;
+    case PQTRANS_INTRANS:
+      return TransactionStatus::in_transaction;
+    case PQTRANS_INERROR:
+      return TransactionStatus::in_error;
+    default:
+      return TransactionStatus::unknown;
+  }
+}
+
 std::string trimmed(const char* message) {
   std::string s = message ? message : "";
   while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
