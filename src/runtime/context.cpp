@@ -76,6 +76,36 @@ void* Context::find_local(std::size_t id) noexcept {
   return nullptr;
 }
 
+boost::intrusive_ptr<ContextSlot> ContextSlot::create(boost::asio::io_context& loop) {
+  return boost::intrusive_ptr<ContextSlot>(new ContextSlot(loop));
+}
+
+Executor ContextSlot::executor() {
+  return detail::SlotExecutor<boost::asio::io_context::executor_type>(
+      loop_->get_executor(), boost::intrusive_ptr<ContextSlot>(this));
+}
+
+void ContextSlot::enter(ContextPtr context) {
+  this_thread_context = context.get();
+  if (detail::LoopActivity* activity =
+          detail::this_loop_thread ? detail::this_loop_thread->activity : nullptr) {
+    std::lock_guard lock(activity->mutex);
+    activity->running = &context->label();
+  }
+  context_ = std::move(context);
+}
+
+void ContextSlot::leave() noexcept {
+  this_thread_context = nullptr;
+  if (detail::LoopActivity* activity =
+          detail::this_loop_thread ? detail::this_loop_thread->activity : nullptr) {
+    // Before the Context (and its label) may go.
+    std::lock_guard lock(activity->mutex);
+    activity->running = nullptr;
+  }
+  context_.reset();
+}
+
 ContextScope::ContextScope(Context* context) noexcept
     : previous_(std::exchange(this_thread_context, context)) {}
 

@@ -16,6 +16,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <charconv>
@@ -47,6 +48,7 @@ class Connection final : public ConnectionBase {
         options_(loop_.core.options),
         max_cap_(std::max<std::size_t>(
             options_.limits.max_request_line + options_.limits.max_header_bytes + 4096, 64 * 1024)),
+        flow_(ContextSlot::create(loop_.io)),
         conn_waiter_(loop_.io.get_executor()),
         app_waiter_(loop_.io.get_executor()) {
     scope_.client = std::move(client);
@@ -56,11 +58,21 @@ class Connection final : public ConnectionBase {
     scope_.state = loop_.core.state;
   }
 
-  /// Serves the connection to its end, then deletes it. The only coroutine frame an idle connection adds
-  /// is this one's and serve()'s: the object lives on the heap, one type per frame.
-  static Task<void> run(Connection* raw) {
-    std::unique_ptr<Connection> self(raw);
-    co_await self->serve_all();
+  /// Starts serving the connection; it deletes itself at the end.
+  ///
+  /// Each request's application runs on this connection's coroutine, awaited directly (no co_spawn: that
+  /// was a frame, a post before its completion and so one more loop turn per request). The coroutine's
+  /// executor is its ContextSlot's, which makes the request's Context current while the application runs.
+  /// The cancellation signal that cancels an application (client gone) is bound to the coroutine's
+  /// completion handler, which owns it: the coroutine's cancellation state lives in the signal's memory,
+  /// so the signal must outlive the coroutine, and the Connection does not.
+  static void start(Connection* raw) {
+    auto signal = std::make_unique<boost::asio::cancellation_signal>();
+    raw->app_cancel_ = signal.get();
+    auto slot = signal->slot();
+    boost::asio::co_spawn(raw->flow_->executor(), run(raw),
+                          boost::asio::bind_cancellation_slot(
+                              slot, [signal = std::move(signal)](const std::exception_ptr&) {}));
   }
 
   void on_timeout() override { close_socket(); }
@@ -77,6 +89,13 @@ class Connection final : public ConnectionBase {
   static constexpr bool tls = is_tls_stream<Socket>::value;
   static constexpr std::size_t max_batched_output = 64 * 1024;
   enum class Response { not_started, started, streaming, done };
+
+  /// Serves the connection to its end, then deletes it. The only coroutine frame an idle connection adds
+  /// is this one's and serve()'s: the object lives on the heap, one type per frame.
+  static Task<void> run(Connection* raw) {
+    std::unique_ptr<Connection> self(raw);
+    co_await self->serve_all();
+  }
 
   Task<void> serve_all() {
     if constexpr (tls) {
@@ -267,8 +286,6 @@ class Connection final : public ConnectionBase {
     if (out_.empty()) loop_.pool.give(out_);
     loop_.pool.give(scope_.headers);
     asgi::Headers().swap(start_.headers);
-    // The last request's cancellation handler holds its Context (and so its flow) until replaced.
-    app_cancel_.slot().clear();
   }
 
   void on_end_of_input() {
@@ -276,7 +293,7 @@ class Connection final : public ConnectionBase {
     if (app_running_ && response_ != Response::done && !disconnected_) {
       // The client went away mid-request: the application hears http.disconnect and is cancelled.
       disconnected_ = true;
-      app_cancel_.emit(boost::asio::cancellation_type::terminal);
+      app_cancel_->emit(boost::asio::cancellation_type::terminal);
     }
   }
 
@@ -430,23 +447,26 @@ class Connection final : public ConnectionBase {
       }
       begin_request();
 
-      // The application, in its own flow.
+      // The application, in its own flow, on this coroutine (see start()). serve() has nothing else to do
+      // meanwhile: the reader runs in its own handlers.
       {
         std::string label;
         label.reserve(scope_.method.size() + 1 + scope_.path.size());
         label.append(scope_.method).append(" ").append(scope_.path);
-        auto context = loop_.core.runtime.new_context(loop_.io, std::move(label));
+        flow_->enter(loop_.core.runtime.new_context(loop_.io, std::move(label)));
         app_running_ = true;
-        // Awaited here rather than completing into a callback that wakes conn_waiter_: that was a second
-        // post and resumption per request. serve() has nothing else to do meanwhile (the reader runs in
-        // its own handlers), and the application still runs in its own flow, cancelled via app_cancel_.
-        auto application =
-            boost::asio::co_spawn(context->executor(), loop_.core.app(scope_, receive_fn_, send_fn_),
-                                  boost::asio::bind_cancellation_slot(
-                                      app_cancel_.slot(), boost::asio::as_tuple(boost::asio::use_awaitable)));
-        auto [error] = co_await std::move(application);
+        try {
+          co_await loop_.core.app(scope_, receive_fn_, send_fn_);
+        } catch (...) {
+          app_error_ = std::current_exception();
+        }
         app_running_ = false;
-        app_error_ = error;
+        flow_->leave();
+        if (disconnected_) {
+          // The application was cancelled: the cancellation stays in this coroutine's state, where it
+          // would fail serve()'s own waits from now on.
+          co_await boost::asio::this_coro::reset_cancellation_state();
+        }
       }
 
       // After it.
@@ -671,6 +691,8 @@ class Connection final : public ConnectionBase {
   bool idle_ = true;
   bool upgrading_ = false;
   std::unique_ptr<WebSocketSession<Socket>> ws_;
+  // The flow of the request being served (see start()).
+  boost::intrusive_ptr<ContextSlot> flow_;
   Waiter conn_waiter_;
   Waiter app_waiter_;
   std::string out_;
@@ -679,7 +701,8 @@ class Connection final : public ConnectionBase {
   std::optional<RequestParser> parser_;
   asgi::Receive receive_fn_;
   asgi::Send send_fn_;
-  boost::asio::cancellation_signal app_cancel_;
+  // Owned by start()'s completion handler; valid while this coroutine runs.
+  boost::asio::cancellation_signal* app_cancel_ = nullptr;
   std::exception_ptr app_error_;
   std::size_t requests_ = 0;
 

@@ -48,7 +48,6 @@ void start_connection(std::shared_ptr<LoopState> loop, Socket socket) {
   std::optional<asgi::Address> client = ec ? std::nullopt : address_of(peer);
   auto local = socket.local_endpoint(ec);
   std::optional<asgi::Address> server = ec ? std::nullopt : address_of(local);
-  asio::io_context& io = loop->io;
   if constexpr (std::is_same_v<Socket, tcp::socket>) {
     socket.set_option(tcp::no_delay(true), ec);
     if (loop->core.tls) {
@@ -57,13 +56,13 @@ void start_connection(std::shared_ptr<LoopState> loop, Socket socket) {
       auto& context = *loop->core.tls;
       auto* connection = new TlsConnection(std::move(loop), TlsSocket(std::move(socket), context),
                                            std::move(client), std::move(server));
-      asio::co_spawn(io, TlsConnection::run(connection), asio::detached);
+      TlsConnection::start(connection);
       return;
     }
   }
   auto* connection =
       new Connection<Socket>(std::move(loop), std::move(socket), std::move(client), std::move(server));
-  asio::co_spawn(io, Connection<Socket>::run(connection), asio::detached);
+  Connection<Socket>::start(connection);
 }
 
 template <class Socket>

@@ -89,6 +89,50 @@ class Context {
   std::vector<LocalValue> locals_;
 };
 
+/// Where a coroutine that serves one flow after another keeps the flow it serves now. The server runs each
+/// request's application on its connection's own coroutine (a co_spawn per request cost a frame, a post and
+/// one more turn of the loop), so that coroutine's executor cannot name one Context: the executor of a
+/// ContextSlot makes whatever Context the slot holds current while its handlers run.
+///
+/// enter() and leave() run on the slot's loop thread, in the coroutine itself; executors may be copied
+/// anywhere. A task started on the slot's executor (`co_await this_coro::executor`) runs in the slot's
+/// flow of the moment: one that must outlive its request starts on `Context::current()->executor()`.
+class ContextSlot {
+ public:
+  static boost::intrusive_ptr<ContextSlot> create(boost::asio::io_context& loop);
+
+  /// An executor on the slot's loop that makes the slot's Context current while its handlers run.
+  Executor executor();
+
+  /// Makes `context` the slot's flow and the calling thread's current one: the slot's coroutine, which is
+  /// running now, works for it from here on.
+  void enter(ContextPtr context);
+  /// Ends the flow begun by enter(): the slot and the calling thread have none, and the slot's reference
+  /// to the Context is dropped (a flow's sync strand goes back to the pool with its last reference).
+  void leave() noexcept;
+
+  Context* context() const noexcept { return context_.get(); }
+  boost::asio::io_context& loop() const noexcept { return *loop_; }
+
+  ContextSlot(const ContextSlot&) = delete;
+  ContextSlot& operator=(const ContextSlot&) = delete;
+
+  friend void intrusive_ptr_add_ref(ContextSlot* s) noexcept {
+    s->refs_.fetch_add(1, std::memory_order_relaxed);
+  }
+  friend void intrusive_ptr_release(ContextSlot* s) noexcept {
+    if (s->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete s;
+  }
+
+ private:
+  explicit ContextSlot(boost::asio::io_context& loop) noexcept : loop_(&loop) {}
+  ~ContextSlot() = default;
+
+  std::atomic<std::size_t> refs_{0};
+  boost::asio::io_context* loop_;
+  ContextPtr context_;
+};
+
 /// Makes `context` current on this thread for the scope's lifetime (and restores the previous one).
 class ContextScope {
  public:
