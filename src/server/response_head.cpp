@@ -50,6 +50,44 @@ void append_number(std::string& out, std::int64_t n) {
   auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
   out.append(digits, end);
 }
+
+/// Gathers a head on the stack and appends it to the output at once: a std::string::append per piece
+/// (about a dozen per response) cost more than the head's bytes. A head longer than the buffer is
+/// appended in pieces, in order. finish() appends the rest (a head abandoned by an exception is not).
+class HeadWriter {
+ public:
+  explicit HeadWriter(std::string& out) noexcept : out_(out) {}
+  HeadWriter(const HeadWriter&) = delete;
+  HeadWriter& operator=(const HeadWriter&) = delete;
+
+  HeadWriter& operator<<(std::string_view s) {
+    if (s.size() > sizeof buf_ - n_) {
+      flush();
+      if (s.size() > sizeof buf_) {
+        out_.append(s);
+        return *this;
+      }
+    }
+    std::memcpy(buf_ + n_, s.data(), s.size());
+    n_ += s.size();
+    return *this;
+  }
+  HeadWriter& operator<<(std::int64_t n) {
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+    return *this << std::string_view(digits, end - digits);
+  }
+  void finish() { flush(); }
+
+ private:
+  void flush() {
+    out_.append(buf_, n_);
+    n_ = 0;
+  }
+  std::string& out_;
+  std::size_t n_ = 0;
+  char buf_[512];
+};
 }  // namespace
 
 HeadPlan write_head(std::string& out, int status, const asgi::Headers& headers, std::int64_t body_length,
@@ -57,14 +95,12 @@ HeadPlan write_head(std::string& out, int status, const asgi::Headers& headers, 
   if (status < 100 || status > 999) throw asgi::ProtocolError("response status out of range");
   HeadPlan plan;
   plan.keep_alive = keep_alive;
+  HeadWriter head(out);
   if (status == 200 && http_version == 11) {
-    out.append("HTTP/1.1 200 OK\r\n");  // nearly every response
+    head << "HTTP/1.1 200 OK\r\n";  // nearly every response
   } else {
-    out.append(http_version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
-    append_number(out, status);
-    out.push_back(' ');
-    out.append(reason_phrase(status));
-    out.append("\r\n");
+    head << (http_version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ") << std::int64_t{status} << " "
+         << reason_phrase(status) << "\r\n";
   }
   bool has_date = false, has_server = false;
   for (const auto& h : headers) {
@@ -103,17 +139,10 @@ HeadPlan write_head(std::string& out, int status, const asgi::Headers& headers, 
       default:
         break;
     }
-    out.append(h.name);
-    out.append(": ");
-    out.append(h.value);
-    out.append("\r\n");
+    head << h.name << ": " << h.value << "\r\n";
   }
-  if (!has_date) out.append(date_header_line());
-  if (!has_server && !server_header.empty()) {
-    out.append("Server: ");
-    out.append(server_header);
-    out.append("\r\n");
-  }
+  if (!has_date) head << date_header_line();
+  if (!has_server && !server_header.empty()) head << "Server: " << server_header << "\r\n";
   if (status_has_no_body(status)) {
     plan.framing = Framing::none;
   } else if (plan.declared_length >= 0) {
@@ -121,23 +150,22 @@ HeadPlan write_head(std::string& out, int status, const asgi::Headers& headers, 
   } else if (body_length >= 0) {
     plan.framing = Framing::content_length;
     plan.declared_length = body_length;
-    out.append("Content-Length: ");
-    append_number(out, body_length);
-    out.append("\r\n");
+    head << "Content-Length: " << body_length << "\r\n";
   } else if (http_version == 11) {
     plan.framing = Framing::chunked;
     // A HEAD answer says how a GET would be framed, but carries no chunks.
-    out.append("Transfer-Encoding: chunked\r\n");
+    head << "Transfer-Encoding: chunked\r\n";
   } else {
     plan.framing = Framing::close_delimited;
     plan.keep_alive = false;
   }
   if (!plan.keep_alive) {
-    out.append("Connection: close\r\n");
+    head << "Connection: close\r\n";
   } else if (http_version == 10) {
-    out.append("Connection: keep-alive\r\n");
+    head << "Connection: keep-alive\r\n";
   }
-  out.append("\r\n");
+  head << "\r\n";
+  head.finish();
   if (head_request) plan.framing = Framing::none;
   return plan;
 }
