@@ -2,6 +2,7 @@
 // loop's io_context so that the pools go away with the loop.
 #include <fmt/format.h>
 
+#include <atomic>
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -36,6 +37,14 @@ class PoolRegistry : public asio::execution_context::service {
   static inline asio::execution_context::id id;
 
   explicit PoolRegistry(asio::execution_context& context) : service(context) {}
+  ~PoolRegistry() override { destroyed_registries().fetch_add(1, std::memory_order_release); }
+
+  /// Counts registries destroyed: a thread's cached registry (loop_pool) is stale once it changes, since a
+  /// new io_context may take the address of a destroyed one.
+  static std::atomic<std::uint64_t>& destroyed_registries() {
+    static std::atomic<std::uint64_t> n{0};
+    return n;
+  }
 
   Pool& get(std::string_view alias) {
     auto generation = configuration_generation();
@@ -92,10 +101,22 @@ PoolSizing pool_sizing(std::string_view alias) {
 
 Pool& loop_pool(const Executor& executor, std::string_view alias) {
   auto& context = asio::query(executor, asio::execution::context);
-  // Services shut down newest first: the reactor the pool's sockets use must be created before the registry
-  // so that it is still there when the registry closes them.
-  if (!asio::has_service<PoolRegistry>(context)) asio::posix::stream_descriptor probe(executor);
-  return asio::use_service<PoolRegistry>(context).get(alias);
+  // Every query asks: the last loop's registry is remembered per thread, which keeps Asio's service lookup
+  // (two lookups under the context's mutex) off that path.
+  struct Cached {
+    asio::execution_context* context = nullptr;
+    PoolRegistry* registry = nullptr;
+    std::uint64_t destroyed = 0;
+  };
+  thread_local Cached cached;
+  auto destroyed = PoolRegistry::destroyed_registries().load(std::memory_order_acquire);
+  if (cached.context != &context || cached.destroyed != destroyed) {
+    // Services shut down newest first: the reactor the pool's sockets use must be created before the
+    // registry so that it is still there when the registry closes them.
+    if (!asio::has_service<PoolRegistry>(context)) asio::posix::stream_descriptor probe(executor);
+    cached = {&context, &asio::use_service<PoolRegistry>(context), destroyed};
+  }
+  return cached.registry->get(alias);
 }
 
 }  // namespace duet::db::postgresql

@@ -480,15 +480,25 @@ AsyncConnection::~AsyncConnection() {
   if (impl_) impl_->close();
 }
 
-Task<Result> AsyncConnection::query(std::string sql, std::vector<Value> params) {
-  if (!impl_) throw ProgrammingError("query() on an AsyncConnection that is not connected");
-  auto impl = impl_;
+namespace {
+
+/// AsyncConnection::query's coroutine. It owns the connection's state from the call on, not the handle: a
+/// Pool hands out this task for a connection of its own (see Pool::query), which may be pruned meanwhile.
+Task<Result> run_query(std::shared_ptr<AsyncConnection::Impl> impl, std::string sql,
+                       std::vector<Value> params) {
+  if (!impl) throw ProgrammingError("query() on an AsyncConnection that is not connected");
   Executor target = co_await asio::this_coro::executor;
   auto [error, result] = co_await initiate<void(std::exception_ptr, Result)>(
       [&](auto handler) { impl->submit(sql, params, std::move(handler), std::move(target)); },
       asio::as_tuple(asio::use_awaitable));
   if (error) std::rethrow_exception(error);
   co_return std::move(result);
+}
+
+}  // namespace
+
+Task<Result> AsyncConnection::query(std::string sql, std::vector<Value> params) {
+  return run_query(impl_, std::move(sql), std::move(params));
 }
 
 Task<std::int64_t> AsyncConnection::execute(std::string sql, std::vector<Value> params) {

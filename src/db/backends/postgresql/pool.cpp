@@ -218,9 +218,19 @@ Task<void> Pool::warm_up() {
     co_await state->open(deadline);
 }
 
-Task<Result> Pool::query(std::string sql, std::vector<Value> params) {
-  auto state = state_;
-  state->check_thread();
+namespace {
+
+/// A shared connection that can take one more query now, or null.
+PoolSlot* ready_slot(PoolState& state) {
+  state.prune();
+  PoolSlot* best = state.least_busy();
+  bool room = state.capacity_used() < state.options.max_size;
+  if (best && (best->conn.in_flight() < state.options.pipeline_depth || !room)) return best;
+  return nullptr;
+}
+
+/// Pool::query's slow path: opens a connection or waits for one.
+Task<Result> query_when_ready(std::shared_ptr<PoolState> state, std::string sql, std::vector<Value> params) {
   auto deadline = Clock::now() + state->options.acquire_timeout;
   PoolSlot* slot = nullptr;
   while (!slot) {
@@ -236,6 +246,17 @@ Task<Result> Pool::query(std::string sql, std::vector<Value> params) {
     }
   }
   co_return co_await slot->conn.query(std::move(sql), std::move(params));
+}
+
+}  // namespace
+
+Task<Result> Pool::query(std::string sql, std::vector<Value> params) {
+  state_->check_thread();
+  // Not a coroutine: when a connection can take the query now (nearly always, once the pool is warm), its
+  // own query() coroutine is the one awaited, one coroutine frame less per query. That coroutine keeps the
+  // connection alive itself, and is awaited at once by the caller, before the slot could be pruned.
+  if (PoolSlot* slot = ready_slot(*state_)) return slot->conn.query(std::move(sql), std::move(params));
+  return query_when_ready(state_, std::move(sql), std::move(params));
 }
 
 Task<std::int64_t> Pool::execute(std::string sql, std::vector<Value> params) {
