@@ -11,6 +11,8 @@ packages=(
   libsqlite3-dev libpq-dev libssl-dev libfmt-dev zlib1g-dev
   # Unicode case mapping in the template filters (upper, lower, title)
   libicu-dev
+  # tcmalloc, the allocator linked into duet's programs (cmake/DuetDependencies.cmake: DUET_MALLOC)
+  libgoogle-perftools-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl python3 openssl
   # PostgreSQL server binaries: tests start throw-away clusters with scripts/pg-cluster.sh
