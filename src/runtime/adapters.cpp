@@ -9,6 +9,7 @@
 #include "duet/runtime/safety.hpp"
 #include "duet/runtime/sync_to_async.hpp"
 #include "duet/runtime/timeout.hpp"
+#include "loop_thread.hpp"
 #include "sync_pool.hpp"
 
 namespace duet::detail {
@@ -23,6 +24,9 @@ void submit_sync(UniqueFunction job, bool thread_sensitive) {
   }
   SyncPool& pool = context->pool();
   sync_jobs_in_flight.fetch_add(1, std::memory_order_relaxed);
+  if (LoopThread* loop = this_loop_thread; loop && loop->in_run && !loop->leave_posted) {
+    leave_run_for_sync_work(*loop);
+  }
   if (thread_sensitive) {
     pool.submit_sensitive(*context, SyncJob{std::move(job), context, true});
   } else {

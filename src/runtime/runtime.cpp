@@ -49,7 +49,8 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
-void run_loop(boost::asio::io_context& loop, std::chrono::microseconds spin) {
+void run_loop(LoopThread& thread, const std::atomic<bool>& stop_requested, std::chrono::microseconds spin) {
+  boost::asio::io_context& loop = *thread.loop;
   auto guard = boost::asio::make_work_guard(loop);
   if (spin.count() <= 0) {
     loop.run();
@@ -57,10 +58,21 @@ void run_loop(boost::asio::io_context& loop, std::chrono::microseconds spin) {
   }
   while (!loop.stopped()) {
     if (sync_jobs_in_flight.load(std::memory_order_acquire) == 0) {
-      // Nothing can come back from a sync thread: run as io_context::run() does, sleeping in epoll when
-      // idle (polling for `spin` after every burst, and a poll() before each sleep, would cost a loop that
-      // serves only async work an epoll_wait or more per burst).
-      loop.run_one();
+      // Nothing can come back from a sync thread: io_context::run(), sleeping in epoll when idle (polling
+      // for `spin` after every burst, and a poll() before each sleep, would cost a loop that serves only
+      // async work an epoll_wait or more per burst). run(), not run_one() per handler: each run_one() call
+      // starts with an empty per-thread cache of handler and coroutine-frame memory and frees it after,
+      // which was a few allocations per request. A sync job submitted on this thread makes run() return
+      // (leave_run_for_sync_work), so the hand-back finds the loop polling, as below.
+      thread.in_run = true;
+      loop.run();
+      thread.in_run = false;
+      if (thread.leaving_run) {
+        thread.leaving_run = false;
+        loop.restart();
+        // A Runtime::stop() just before the restart would be undone by it.
+        if (stop_requested.load(std::memory_order_acquire)) return;
+      }
       continue;
     }
     if (loop.poll() > 0) continue;
@@ -89,6 +101,7 @@ class RuntimeImpl {
     std::thread thread;
     // Watchdog state: when the pending ping was posted (0: none pending), and whether it was reported.
     std::atomic<std::int64_t> ping_sent_ns{0};
+    std::atomic<bool> stop_requested{false};
     bool reported = false;
   };
 
@@ -106,7 +119,7 @@ class RuntimeImpl {
         std::string name = "duet-loop-" + std::to_string(l->thread_info.index);
         pthread_setname_np(pthread_self(), name.c_str());
         this_loop_thread = &l->thread_info;
-        run_loop(l->context, spin);
+        run_loop(l->thread_info, l->stop_requested, spin);
         this_loop_thread = nullptr;
       });
     }
@@ -123,8 +136,10 @@ class RuntimeImpl {
     }
     stop_signal.notify_all();
     if (watchdog.joinable()) watchdog.join();
-    for (auto& loop : loops)
+    for (auto& loop : loops) {
+      loop->stop_requested.store(true, std::memory_order_release);
       loop->context.stop();
+    }
     for (auto& loop : loops) {
       if (loop->thread.joinable() && loop->thread.get_id() != std::this_thread::get_id()) loop->thread.join();
     }
@@ -179,6 +194,20 @@ class RuntimeImpl {
   std::once_flag default_context_once;
   ContextPtr default_context;
 };
+
+void leave_run_for_sync_work(LoopThread& thread) {
+  thread.leave_posted = true;
+  // After the handlers already queued: stop() from a handler only flags the scheduler (its reactor is not
+  // waiting while a handler runs), and run() returns to run_loop(), which restarts the loop in its
+  // polling mode.
+  boost::asio::post(*thread.loop, [&thread] {
+    thread.leave_posted = false;
+    if (thread.in_run && sync_jobs_in_flight.load(std::memory_order_acquire) > 0) {
+      thread.leaving_run = true;
+      thread.loop->stop();
+    }
+  });
+}
 
 void refuse_on_loop(const char* operation) {
   if (in_event_loop()) {

@@ -242,3 +242,36 @@ TEST(SyncToAsync, CallablesOwningResourcesAreReleasedOnce) {
   EXPECT_EQ(value, 42 + 100 + 9);
   EXPECT_TRUE(watch.expired());
 }
+
+namespace {
+
+// Alternates pure async work (the loop in io_context::run()) and sync calls (which make it leave run()
+// for its polling mode), `rounds` times; counts the sync calls that ran.
+Task<void> alternate(int rounds, std::atomic<int>& synced) {
+  for (int i = 0; i < rounds; ++i) {
+    co_await duet::sleep(std::chrono::microseconds(i % 3 == 0 ? 100 : 0));
+    co_await sync_to_async([&] { ++synced; });
+  }
+}
+
+}  // namespace
+
+// The loop switches between io_context::run() and polling as sync jobs start and end; neither loses a
+// handler, and a Runtime stopped in the middle of the switching still stops.
+TEST(SyncToAsync, LoopModesSwitchWithoutLosingWork) {
+  for (int spin : {0, 50}) {
+    std::atomic<int> synced{0};
+    {
+      Runtime runtime(RuntimeOptions{.loops = 2, .loop_spin = std::chrono::microseconds(spin)});
+      auto a = duet::testing::start_request(runtime, alternate(300, synced));
+      auto b = duet::testing::start_request(runtime, alternate(300, synced));
+      a.get();
+      b.get();
+      EXPECT_EQ(synced.load(), 600);
+      // Stopped (by the destructor) while another flow is mid-way through switching.
+      duet::testing::start_request(runtime, alternate(1000, synced));
+      std::this_thread::sleep_for(5ms);
+    }
+    EXPECT_GE(synced.load(), 600);
+  }
+}
