@@ -42,17 +42,18 @@ std::string dollar_text(const std::string& sql) {
 
 }  // namespace
 
-Task<postgresql::Result> async_run_sql(const std::string& alias, std::string& sql,
-                                       std::vector<Value>& params) {
+Task<postgresql::Result> async_run_sql(const std::string& alias, std::string& sql, std::vector<Value>& params,
+                                       bool read) {
   auto text = dollar_text(sql);
   if (auto* tx = pinned_transaction(alias)) co_return co_await tx->query(std::move(text), std::move(params));
   auto executor = co_await asio::this_coro::executor;
   auto& pool = postgresql::loop_pool(executor, alias);
-  co_return co_await pool.query(std::move(text), std::move(params));
+  co_return co_await (read ? pool.read(std::move(text), std::move(params))
+                           : pool.query(std::move(text), std::move(params)));
 }
 
-Task<postgresql::Result> async_run(const std::string& alias, CompiledQuery& compiled) {
-  return async_run_sql(alias, compiled.sql, compiled.params);
+Task<postgresql::Result> async_run(const std::string& alias, CompiledQuery& compiled, bool read) {
+  return async_run_sql(alias, compiled.sql, compiled.params, read);
 }
 
 std::optional<CompiledQuery> compile_save_update(const ModelMeta& meta, void* obj, ModelState& state,

@@ -1,5 +1,6 @@
 // AsyncConnection against the throw-away cluster: type mapping, errors with SQLSTATE, pipelining, prepared
 // statements, LISTEN/NOTIFY, and a backend killed under a running query.
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -343,5 +344,108 @@ TEST(PgConnection, KilledBackendFailsInFlightQueryWithOperationalError) {
     // The other connection is unaffected.
     auto ok = co_await killer.query("SELECT 1");
     EXPECT_EQ(ok.rows[0][0].as_int(), 1);
+  });
+}
+
+namespace {
+Task<std::string> read_outcome(pg::AsyncConnection& conn, std::string sql, std::vector<db::Value> params) {
+  try {
+    auto r = co_await conn.read(std::move(sql), std::move(params));
+    co_return r.rows.at(0).at(0).as_string();
+  } catch (const db::DatabaseError& e) {
+    co_return "error " + e.sqlstate();
+  }
+}
+
+Task<std::string> write_outcome(pg::AsyncConnection& conn, std::string sql) {
+  try {
+    co_await conn.execute(std::move(sql));
+    co_return "ok";
+  } catch (const db::DatabaseError& e) {
+    co_return "error " + e.sqlstate();
+  }
+}
+
+const char* const kStampSql = "SELECT now()::text || $1::text";
+
+// The reads of one turn, each answering with its implicit transaction's start (now() is the transaction's
+// timestamp): how many transactions served them.
+Task<std::size_t> transactions_of_reads(pg::AsyncConnection& conn, int n) {
+  std::vector<Task<std::string>> tasks;
+  for (int i = 0; i < n; ++i)
+    tasks.push_back(read_outcome(conn, kStampSql, {std::int64_t{0}}));
+  auto stamps = co_await duet::gather(std::move(tasks));
+  std::sort(stamps.begin(), stamps.end());
+  co_return static_cast<std::size_t>(std::unique(stamps.begin(), stamps.end()) - stamps.begin());
+}
+}  // namespace
+
+TEST(PgConnection, ReadsOfOneTurnShareASyncPoint) {
+  run([]() -> Task<void> {
+    auto conn = co_await pg::AsyncConnection::connect(config());
+    std::string sql = kStampSql;
+    std::vector<db::Value> zero{std::int64_t{0}};
+    co_await conn.read(sql, zero);  // prepared now: shareable
+    auto transactions = co_await transactions_of_reads(conn, 10);
+    EXPECT_LT(transactions, 10u);  // gathered in one turn: fewer implicit transactions than reads
+    EXPECT_EQ(conn.in_flight(), 0u);
+  });
+}
+
+TEST(PgConnection, ReadsAreNotSharedUnderRepeatableReadOrSerializable) {
+  run([]() -> Task<void> {
+    auto cfg = config();
+    cfg.conninfo += " options='-c default_transaction_isolation=serializable'";
+    auto conn = co_await pg::AsyncConnection::connect(cfg);
+    std::string sql = kStampSql;
+    std::vector<db::Value> zero{std::int64_t{0}};
+    co_await conn.read(sql, zero);
+    EXPECT_EQ(co_await transactions_of_reads(conn, 10), 10u);  // each read its own transaction
+  });
+}
+
+TEST(PgConnection, AFailedSharedReadDoesNotFailTheReadsAfterIt) {
+  run([]() -> Task<void> {
+    auto conn = co_await pg::AsyncConnection::connect(config());
+    std::string sql = "SELECT (10 / $1::int8)::text";
+    std::vector<db::Value> one{std::int64_t{1}};
+    co_await conn.read(sql, one);
+    const std::vector<std::int64_t> divisors{1, 2, 0, 5, 10, 0, 1};
+    const std::vector<db::Value> not_int{std::string("abc")};
+    for (int round = 0; round < 3; ++round) {  // and the connection stays usable for the next group
+      std::vector<Task<std::string>> tasks;
+      for (std::int64_t d : divisors)
+        tasks.push_back(read_outcome(conn, sql, {d}));
+      tasks.push_back(read_outcome(conn, sql, not_int));
+      tasks.push_back(read_outcome(conn, sql, {std::int64_t{2}}));
+      auto results = co_await duet::gather(std::move(tasks));
+      EXPECT_EQ(results, (std::vector<std::string>{"10", "5", "error 22012", "2", "1", "error 22012", "10",
+                                                   "error 22P02", "5"}));
+    }
+    EXPECT_EQ(conn.in_flight(), 0u);
+    EXPECT_EQ(conn.prepared_statements(), 1u);
+  });
+}
+
+TEST(PgConnection, AWriteNeverJoinsTheReadsImplicitTransaction) {
+  run([]() -> Task<void> {
+    auto conn = co_await pg::AsyncConnection::connect(config());
+    co_await conn.execute("DROP TABLE IF EXISTS duet_shared_reads");
+    co_await conn.execute("CREATE TABLE duet_shared_reads (x int)");
+    std::string sql = "SELECT (10 / $1::int8)::text";
+    std::vector<db::Value> one{std::int64_t{1}};
+    co_await conn.read(sql, one);
+    // Reads before and after an INSERT in one turn, the last failing: had the INSERT shared their sync
+    // point, the failure would roll it back with the implicit transaction.
+    std::vector<Task<std::string>> tasks;
+    tasks.push_back(read_outcome(conn, sql, {std::int64_t{1}}));
+    tasks.push_back(write_outcome(conn, "INSERT INTO duet_shared_reads VALUES (1)"));
+    tasks.push_back(read_outcome(conn, sql, {std::int64_t{2}}));
+    tasks.push_back(read_outcome(conn, sql, {std::int64_t{0}}));
+    auto results = co_await duet::gather(std::move(tasks));
+    EXPECT_EQ(results, (std::vector<std::string>{"10", "ok", "5", "error 22012"}));
+    auto n = co_await conn.query("SELECT count(*) FROM duet_shared_reads");
+    EXPECT_EQ(n.rows.at(0).at(0).as_int(), 1);
+    co_await conn.execute("DROP TABLE duet_shared_reads");
   });
 }

@@ -25,11 +25,13 @@ bool native_async(std::string_view alias);
 
 /// Runs one compiled statement (with the compiler's `?` placeholders) natively: on the connection the
 /// current flow's aatomic pinned for `alias`, else on the calling loop's pool. `compiled`'s SQL and
-/// parameters are moved out. Must be awaited on a loop thread.
-Task<postgresql::Result> async_run(const std::string& alias, CompiledQuery& compiled);
+/// parameters are moved out. Must be awaited on a loop thread. `read`: a SELECT the ORM compiled (it only
+/// reads): outside aatomic() it goes through Pool::read(), sharing a sync point with the other reads of
+/// the loop's turn.
+Task<postgresql::Result> async_run(const std::string& alias, CompiledQuery& compiled, bool read = false);
 /// async_run for a statement built by hand.
-Task<postgresql::Result> async_run_sql(const std::string& alias, std::string& sql,
-                                       std::vector<Value>& params);
+Task<postgresql::Result> async_run_sql(const std::string& alias, std::string& sql, std::vector<Value>& params,
+                                       bool read = false);
 
 /// The statements of model instances, compiled without running (the async save path). An UPDATE of every
 /// concrete field by primary key (nullopt when there is nothing to update), an INSERT ... RETURNING the key.

@@ -425,7 +425,7 @@ class QuerySet {
   }
   Task<std::vector<T>> native_list() const {
     auto compiled = detail::compile_select(*q_);
-    auto result = co_await detail::async_run(q_->alias, compiled);
+    auto result = co_await detail::async_run(q_->alias, compiled, /*read=*/true);
     co_return hydrate_all(result, compiled);
   }
   Task<T> native_get(const Q& q) const {
@@ -433,7 +433,7 @@ class QuerySet {
     if (!qs.q_->is_sliced()) qs = qs.slice(0, 21);
     // native_list()'s steps inline: get() is the hottest a-method (one coroutine frame less).
     auto compiled = detail::compile_select(*qs.q_);
-    auto result = co_await detail::async_run(qs.q_->alias, compiled);
+    auto result = co_await detail::async_run(qs.q_->alias, compiled, /*read=*/true);
     auto rows = qs.hydrate_all(result, compiled);
     if (rows.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(model()));
     if (rows.size() > 1) {
@@ -461,19 +461,19 @@ class QuerySet {
   }
   Task<std::int64_t> native_count() const {
     auto compiled = detail::compile_count(*q_);
-    auto result = co_await detail::async_run(q_->alias, compiled);
+    auto result = co_await detail::async_run(q_->alias, compiled, /*read=*/true);
     co_return result.rows.at(0).at(0).as_int();
   }
   Task<bool> native_exists(const Query& q) const {
     auto compiled = detail::compile_exists(q);
-    auto result = co_await detail::async_run(q_->alias, compiled);
+    auto result = co_await detail::async_run(q_->alias, compiled, /*read=*/true);
     co_return !result.rows.empty();
   }
   Task<std::map<std::string, Value>> native_aggregate(const std::vector<NamedExpr>& exprs) const {
     std::map<std::string, Value> out;
     if (exprs.empty()) co_return out;
     auto compiled = detail::compile_aggregate(*q_, exprs);
-    auto result = co_await detail::async_run(q_->alias, compiled);
+    auto result = co_await detail::async_run(q_->alias, compiled, /*read=*/true);
     for (std::size_t i = 0; i < exprs.size(); ++i)
       out.emplace(exprs[i].first, result.rows.at(0).at(i));
     co_return out;
@@ -500,7 +500,7 @@ class QuerySet {
   Task<std::vector<Row>> native_values_rows(const std::vector<std::string>& fields,
                                             std::vector<std::string>& names) const {
     auto compiled = detail::compile_values(*q_, fields, names);
-    auto result = co_await detail::async_run(q_->alias, compiled);
+    auto result = co_await detail::async_run(q_->alias, compiled, /*read=*/true);
     co_return std::move(result.rows);
   }
   Task<std::vector<Row>> native_values_list(const std::vector<std::string>& fields) const {

@@ -46,6 +46,14 @@ struct Pending {
   bool prepare_failed = false;
   /// Names it for a cancellation handler (0: none installed).
   std::uint64_t id = 0;
+  /// A read sharing one sync point with the other reads of its loop turn (its group): one command, never a
+  /// preparation. Its parameters are kept to send it again should an earlier read of the group fail.
+  bool shared = false;
+  /// A sync point follows it: it ends its group.
+  bool synced = false;
+  /// Skipped by the server because an earlier read of its group failed: sent again, on its own.
+  bool aborted = false;
+  std::vector<Value> params;
 };
 
 class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnection::Impl> {
@@ -57,8 +65,11 @@ class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnectio
   Task<void> connect();
 
   /// Sends `sql` (preparing it first when it is new) and a sync point; `handler` gets the result.
-  /// `target`: the executor the result is delivered on (the awaiting coroutine's).
-  void submit(std::string_view sql, const std::vector<Value>& params, ResultHandler handler, Executor target);
+  /// `target`: the executor the result is delivered on (the awaiting coroutine's). `shared_read`: the
+  /// caller vouches that the statement only reads, outside any transaction (see AsyncConnection::read):
+  /// it may then share its sync point with the other such reads of this turn of the loop.
+  void submit(std::string_view sql, std::vector<Value> params, ResultHandler handler, Executor target,
+              bool shared_read = false);
   void wait_notification(NotificationHandler handler);
   void close() noexcept;
 
@@ -70,6 +81,15 @@ class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnectio
   std::uint64_t cancel_ids_ = 0;
   /// TCP_CORK is on until the handlers now queued on the loop have run (see cork()).
   bool corked_ = false;
+  /// Shared reads are queued without their sync point, which close_group() sends at the end of the turn.
+  bool group_open_ = false;
+  /// The index in pending_ of the query whose results arrive next, and whether its current command has
+  /// given a result yet (the NULL that follows one ends the command).
+  std::size_t cursor_ = 0;
+  bool got_result_ = false;
+  /// Reads may share a sync point: the session's isolation is READ COMMITTED (checked at connect), under
+  /// which every statement of an implicit transaction still takes its own snapshot.
+  bool share_reads_ = false;
 
   /// libpq 15's PQpipelineSync() sends at once: each pipelined query would be its own TCP segment (and its
   /// own wake-up of the server). Corked, the queries that the coroutines of one turn of the loop submit
@@ -104,6 +124,10 @@ class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnectio
   void flush();
   void start_reading();
   void drain();
+  void open_group();
+  void close_group();
+  void finish_group();
+  Task<void> check_isolation();
   void fail(std::string reason);
   void deliver_notifications();
 
@@ -191,6 +215,7 @@ Task<void> AsyncConnection::Impl::connect() {
     if (ec) throw OperationalError(fmt::format("could not connect to PostgreSQL: {}", ec.message()));
     status = PQconnectPoll(conn_);
   }
+  co_await check_isolation();  // within the connect timeout
   deadline.cancel();
   if (PQenterPipelineMode(conn_) != 1) {
     throw OperationalError(
@@ -199,8 +224,41 @@ Task<void> AsyncConnection::Impl::connect() {
   start_reading();
 }
 
-void AsyncConnection::Impl::submit(std::string_view sql, const std::vector<Value>& params,
-                                   ResultHandler handler, Executor target) {
+// Reads share a sync point only when the session's statements each take their own snapshot in an implicit
+// transaction (READ COMMITTED, PostgreSQL's and Django's default): under REPEATABLE READ or SERIALIZABLE the
+// reads of a group would share one snapshot and one serializable transaction. Asked once per connection,
+// before pipeline mode (a plain query, neither prepared nor counted).
+Task<void> AsyncConnection::Impl::check_isolation() {
+  share_reads_ = false;
+  if (!PQsendQuery(conn_, "SHOW default_transaction_isolation")) co_return;  // no sharing, nothing else
+  while (PQflush(conn_) > 0) {
+    boost::system::error_code ec;
+    co_await socket_.async_wait(asio::posix::stream_descriptor::wait_write,
+                                asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) throw OperationalError(fmt::format("could not connect to PostgreSQL: {}", ec.message()));
+  }
+  bool read_committed = false;
+  for (;;) {
+    while (PQisBusy(conn_)) {
+      boost::system::error_code ec;
+      co_await socket_.async_wait(asio::posix::stream_descriptor::wait_read,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || !PQconsumeInput(conn_)) {
+        throw OperationalError(
+            fmt::format("could not connect to PostgreSQL: {}", detail::trimmed(PQerrorMessage(conn_))));
+      }
+    }
+    PGresult* r = PQgetResult(conn_);
+    if (!r) break;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+      read_committed = std::string_view(PQgetvalue(r, 0, 0)) == "read committed";
+    PQclear(r);
+  }
+  share_reads_ = read_committed;
+}
+
+void AsyncConnection::Impl::submit(std::string_view sql, std::vector<Value> params, ResultHandler handler,
+                                   Executor target, bool shared_read) {
   if (!conn_ || broken_) {
     complete(executor_, std::move(handler),
              detail::connection_error(
@@ -226,6 +284,17 @@ void AsyncConnection::Impl::submit(std::string_view sql, const std::vector<Value
   Pending p{std::move(handler), std::move(target), {}, nullptr, {}, {}};
   int ok = 1;
   auto cached = statements_.find(sql);
+  // A read joins the open group only when its statement is prepared already: a preparation skipped after an
+  // earlier failure would leave a name in the cache that the server never created. Anything else goes
+  // after the group's sync point: nothing else may share the reads' implicit transaction.
+  const bool share = shared_read && share_reads_ && cached != statements_.end();
+  if (!share) close_group();
+  if (!conn_ || broken_) {
+    complete(executor_, std::move(p.handler),
+             detail::connection_error(fmt::format("the PostgreSQL connection is broken: {}", broken_reason_)),
+             Result{});
+    return;
+  }
   if (cached == statements_.end() && statements_.size() < config_.statement_cache_size) {
     // Prepared once, then executed by name: the server parses and plans it once per connection. The
     // preparation is pipelined ahead of its first execution, so later queries may use the name at once.
@@ -245,9 +314,9 @@ void AsyncConnection::Impl::submit(std::string_view sql, const std::vector<Value
                              bound.lengths.data(), bound.formats.data(), 0);
     }
   }
-  // Each query is its own sync point: an error aborts the pipeline only up to it, so the queries queued
-  // behind it (other coroutines') still run.
-  if (ok) ok = PQpipelineSync(conn_);
+  // Each query is its own sync point (but for shared reads, whose group ends at close_group()): an error
+  // aborts the pipeline only up to it, so the queries queued behind it (other coroutines') still run.
+  if (ok && !share) ok = PQpipelineSync(conn_);
   if (!ok) {
     std::string reason = detail::trimmed(PQerrorMessage(conn_));
     complete(executor_, std::move(p.handler),
@@ -257,6 +326,9 @@ void AsyncConnection::Impl::submit(std::string_view sql, const std::vector<Value
   }
   ++queries_;
   if (!p.sql) p.sql = cached->second.text;
+  p.shared = share;
+  p.synced = !share;
+  if (share) p.params = std::move(params);
   pending_.push_back(std::move(p));
   // Cancelling the awaiting task (a timeout, a disconnected client) resumes it at once with an error; the
   // query itself stays in the pipeline (libpq cannot take a pipelined query back) and its result is dropped.
@@ -277,7 +349,55 @@ void AsyncConnection::Impl::submit(std::string_view sql, const std::vector<Value
       }
     });
   }
+  if (share) {
+    open_group();
+  } else {
+    flush();
+  }
+}
+
+void AsyncConnection::Impl::open_group() {
+  // libpq 15's PQpipelineSync() sends at once: one sync point for the reads of a turn is one send (and one
+  // implicit transaction on the server) instead of one per read.
+  if (group_open_) return;
+  group_open_ = true;
+  asio::post(executor_, [self = shared_from_this()] { self->close_group(); });
+}
+
+void AsyncConnection::Impl::close_group() {
+  if (!group_open_) return;
+  group_open_ = false;
+  if (!conn_ || broken_) return;
+  if (!PQpipelineSync(conn_)) {
+    fail(detail::trimmed(PQerrorMessage(conn_)));
+    return;
+  }
+  // Every other query closes the group before it is queued: the newest pending is the group's last read.
+  if (!pending_.empty()) pending_.back().synced = true;
   flush();
+}
+
+void AsyncConnection::Impl::finish_group() {
+  std::vector<Pending> again;
+  while (!pending_.empty()) {
+    Pending done = std::move(pending_.front());
+    pending_.pop_front();
+    const bool last = done.synced;
+    if (done.prepare_failed) statements_.erase(*done.sql);
+    if (done.aborted && done.handler) {
+      again.push_back(std::move(done));
+    } else {
+      complete_on(done.target, std::move(done.handler), done.error, std::move(done.result));
+    }
+    if (last) break;
+  }
+  // The reads an earlier read's failure skipped run again, each with its own sync point: no other failure
+  // can skip them now, so they complete (or fail) on their own merits. A read that only reads cannot have
+  // changed anything the first time.
+  for (auto& p : again) {
+    auto text = p.sql;
+    submit(*text, std::move(p.params), std::move(p.handler), std::move(p.target), false);
+  }
 }
 
 void AsyncConnection::Impl::flush() {
@@ -333,24 +453,36 @@ void AsyncConnection::Impl::start_reading() {
 
 void AsyncConnection::Impl::drain() {
   int nulls = 0;
-  while (conn_ && !pending_.empty() && !PQisBusy(conn_)) {
+  while (conn_ && !broken_ && !pending_.empty() && !PQisBusy(conn_)) {
     PGresult* r = PQgetResult(conn_);
     if (!r) {
-      // NULL ends one command's results; two in a row means nothing more is ready.
+      if (got_result_) {
+        // The current command ended. A shared read has one command: the next read's results follow.
+        got_result_ = false;
+        if (cursor_ < pending_.size() && pending_[cursor_].shared) ++cursor_;
+        continue;
+      }
+      // Two NULLs in a row: nothing more is ready.
       if (++nulls > 1) break;
       continue;
     }
     nulls = 0;
-    Pending& p = pending_.front();
-    switch (PQresultStatus(r)) {
-      case PGRES_PIPELINE_SYNC: {
-        Pending done = std::move(p);
-        pending_.pop_front();
-        if (done.prepare_failed) statements_.erase(*done.sql);
-        complete_on(done.target, std::move(done.handler), done.error, std::move(done.result));
-        PQclear(r);
-        continue;  // `p` is gone
-      }
+    const auto status = PQresultStatus(r);
+    if (status == PGRES_PIPELINE_SYNC) {
+      PQclear(r);
+      got_result_ = false;
+      cursor_ = 0;
+      finish_group();
+      continue;
+    }
+    if (cursor_ >= pending_.size()) {
+      PQclear(r);
+      fail("the server sent a result for no query");
+      return;
+    }
+    got_result_ = true;
+    Pending& p = pending_[cursor_];
+    switch (status) {
       case PGRES_TUPLES_OK:
       case PGRES_COMMAND_OK:
       case PGRES_EMPTY_QUERY:
@@ -363,8 +495,11 @@ void AsyncConnection::Impl::drain() {
         }
         break;
       case PGRES_PIPELINE_ABORTED:
-        if (!p.error)
+        if (p.shared) {
+          p.aborted = true;
+        } else if (!p.error) {
           p.error = detail::connection_error("the query was not run: an earlier one in its pipeline failed");
+        }
         break;
       case PGRES_COPY_IN:
       case PGRES_COPY_OUT:
@@ -422,6 +557,9 @@ void AsyncConnection::Impl::fail(std::string reason) {
   if (broken_) return;
   broken_ = true;
   broken_reason_ = reason.empty() ? "connection lost" : std::move(reason);
+  group_open_ = false;
+  cursor_ = 0;
+  got_result_ = false;
   auto pending = std::move(pending_);
   pending_.clear();
   for (auto& p : pending) {
@@ -485,11 +623,13 @@ namespace {
 /// AsyncConnection::query's coroutine. It owns the connection's state from the call on, not the handle: a
 /// Pool hands out this task for a connection of its own (see Pool::query), which may be pruned meanwhile.
 Task<Result> run_query(std::shared_ptr<AsyncConnection::Impl> impl, std::string sql,
-                       std::vector<Value> params) {
+                       std::vector<Value> params, bool shared_read) {
   if (!impl) throw ProgrammingError("query() on an AsyncConnection that is not connected");
   Executor target = co_await asio::this_coro::executor;
   auto [error, result] = co_await initiate<void(std::exception_ptr, Result)>(
-      [&](auto handler) { impl->submit(sql, params, std::move(handler), std::move(target)); },
+      [&](auto handler) {
+        impl->submit(sql, std::move(params), std::move(handler), std::move(target), shared_read);
+      },
       asio::as_tuple(asio::use_awaitable));
   if (error) std::rethrow_exception(error);
   co_return std::move(result);
@@ -498,7 +638,11 @@ Task<Result> run_query(std::shared_ptr<AsyncConnection::Impl> impl, std::string 
 }  // namespace
 
 Task<Result> AsyncConnection::query(std::string sql, std::vector<Value> params) {
-  return run_query(impl_, std::move(sql), std::move(params));
+  return run_query(impl_, std::move(sql), std::move(params), false);
+}
+
+Task<Result> AsyncConnection::read(std::string sql, std::vector<Value> params) {
+  return run_query(impl_, std::move(sql), std::move(params), true);
 }
 
 Task<std::int64_t> AsyncConnection::execute(std::string sql, std::vector<Value> params) {

@@ -230,7 +230,8 @@ PoolSlot* ready_slot(PoolState& state) {
 }
 
 /// Pool::query's slow path: opens a connection or waits for one.
-Task<Result> query_when_ready(std::shared_ptr<PoolState> state, std::string sql, std::vector<Value> params) {
+Task<Result> query_when_ready(std::shared_ptr<PoolState> state, std::string sql, std::vector<Value> params,
+                              bool read) {
   auto deadline = Clock::now() + state->options.acquire_timeout;
   PoolSlot* slot = nullptr;
   while (!slot) {
@@ -245,7 +246,8 @@ Task<Result> query_when_ready(std::shared_ptr<PoolState> state, std::string sql,
       co_await state->wait(deadline);
     }
   }
-  co_return co_await slot->conn.query(std::move(sql), std::move(params));
+  co_return co_await (read ? slot->conn.read(std::move(sql), std::move(params))
+                           : slot->conn.query(std::move(sql), std::move(params)));
 }
 
 }  // namespace
@@ -256,7 +258,13 @@ Task<Result> Pool::query(std::string sql, std::vector<Value> params) {
   // own query() coroutine is the one awaited, one coroutine frame less per query. That coroutine keeps the
   // connection alive itself, and is awaited at once by the caller, before the slot could be pruned.
   if (PoolSlot* slot = ready_slot(*state_)) return slot->conn.query(std::move(sql), std::move(params));
-  return query_when_ready(state_, std::move(sql), std::move(params));
+  return query_when_ready(state_, std::move(sql), std::move(params), false);
+}
+
+Task<Result> Pool::read(std::string sql, std::vector<Value> params) {
+  state_->check_thread();
+  if (PoolSlot* slot = ready_slot(*state_)) return slot->conn.read(std::move(sql), std::move(params));
+  return query_when_ready(state_, std::move(sql), std::move(params), true);
 }
 
 Task<std::int64_t> Pool::execute(std::string sql, std::vector<Value> params) {

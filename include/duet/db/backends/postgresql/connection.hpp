@@ -70,6 +70,13 @@ class AsyncConnection {
 
   /// Runs one statement (prepared once per connection and cached by its text) and returns its rows.
   Task<Result> query(std::string sql, std::vector<Value> params = {});
+  /// query() for a statement that only reads (a SELECT calling no function that writes) and runs in
+  /// autocommit, never inside BEGIN ... COMMIT: the reads submitted in one turn of the loop then share one
+  /// sync point (one send, one implicit transaction on the server) when the session's isolation is READ
+  /// COMMITTED, where each of them still takes its own snapshot. Should one of them fail, those after it
+  /// (skipped by the server) are sent again on their own: each read completes as it would have alone. The
+  /// ORM's a-methods use it for their SELECTs outside aatomic().
+  Task<Result> read(std::string sql, std::vector<Value> params = {});
   /// Runs one statement and returns the number of rows it changed.
   Task<std::int64_t> execute(std::string sql, std::vector<Value> params = {});
   /// Sends a statement without waiting for it (its result is dropped); later queries on this connection

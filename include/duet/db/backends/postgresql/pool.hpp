@@ -110,6 +110,8 @@ class Pool {
   Task<void> warm_up();
   /// Runs one statement on a shared connection.
   Task<Result> query(std::string sql, std::vector<Value> params = {});
+  /// AsyncConnection::read() on a shared connection: an autocommit statement that only reads.
+  Task<Result> read(std::string sql, std::vector<Value> params = {});
   Task<std::int64_t> execute(std::string sql, std::vector<Value> params = {});
   /// A connection for this task alone: waits up to acquire_timeout, then throws PoolTimeout.
   Task<Lease> acquire();
