@@ -48,8 +48,10 @@ Task<postgresql::Result> async_run_sql(const std::string& alias, std::string& sq
   if (auto* tx = pinned_transaction(alias)) co_return co_await tx->query(std::move(text), std::move(params));
   auto executor = co_await asio::this_coro::executor;
   auto& pool = postgresql::loop_pool(executor, alias);
-  co_return co_await (read ? pool.read(std::move(text), std::move(params))
-                           : pool.query(std::move(text), std::move(params)));
+  // Two statements, not `co_await (read ? a : b)`: g++ 12 destroys the awaitable of such a conditional
+  // twice.
+  if (read) co_return co_await pool.read(std::move(text), std::move(params));
+  co_return co_await pool.query(std::move(text), std::move(params));
 }
 
 Task<postgresql::Result> async_run(const std::string& alias, CompiledQuery& compiled, bool read) {

@@ -246,8 +246,10 @@ Task<Result> query_when_ready(std::shared_ptr<PoolState> state, std::string sql,
       co_await state->wait(deadline);
     }
   }
-  co_return co_await (read ? slot->conn.read(std::move(sql), std::move(params))
-                           : slot->conn.query(std::move(sql), std::move(params)));
+  // Two statements, not `co_await (read ? a : b)`: g++ 12 destroys the awaitable of such a conditional
+  // twice.
+  if (read) co_return co_await slot->conn.read(std::move(sql), std::move(params));
+  co_return co_await slot->conn.query(std::move(sql), std::move(params));
 }
 
 }  // namespace
