@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -153,7 +154,8 @@ struct Server::Impl {
   std::unique_ptr<asgi::Lifespan> lifespan;
   std::vector<std::unique_ptr<tcp::acceptor>> tcp_acceptors;
   std::unique_ptr<unix_socket::acceptor> unix_acceptor;
-  std::uint16_t port = 0;
+  // Atomic: serve() on one thread sets it while another (a test, a supervisor) polls port().
+  std::atomic<std::uint16_t> port{0};
   enum State { created, running, stopping, stopped };
   std::atomic<int> state{created};
   std::chrono::steady_clock::time_point grace_deadline;
@@ -171,7 +173,7 @@ Server::~Server() {
 }
 
 std::uint16_t Server::port() const noexcept {
-  return impl_->port;
+  return impl_->port.load(std::memory_order_acquire);
 }
 std::uint64_t Server::requests_served() const noexcept {
   return impl_->core.requests_served.load();
@@ -222,7 +224,7 @@ void Server::start() {
       endpoint.port(acceptor->local_endpoint().port());
       impl_->tcp_acceptors.push_back(std::move(acceptor));
     }
-    impl_->port = endpoint.port();
+    impl_->port.store(endpoint.port(), std::memory_order_release);
   }
   impl_->state = Impl::running;
   for (auto& loop : core.loops) {

@@ -201,6 +201,9 @@ TEST(SyncToAsync, CancelledWhileRunningWaitsForTheCallToEnd) {
   // The sync call uses a value owned by the cancelled coroutine: the coroutine must not unwind (and destroy
   // it) before the call is over.
   Runtime runtime(RuntimeOptions{.loops = 1});
+  // A sync thread ready first: a call still queued when the timeout fires is skipped, not waited for
+  // (CancelledWhileQueuedNeverRuns), and starting a thread can take longer than the timeout under TSan.
+  runtime.block_on(sync_to_async([] {}));
   std::atomic<bool> call_ended{false};
   std::atomic<bool> ended_before_unwinding{false};
   struct Guard {
@@ -212,12 +215,12 @@ TEST(SyncToAsync, CancelledWhileRunningWaitsForTheCallToEnd) {
     Guard guard{call_ended, ended_before_unwinding};
     std::string owned = "owned by the coroutine";
     co_await sync_to_async([&] {
-      std::this_thread::sleep_for(100ms);
+      std::this_thread::sleep_for(300ms);
       EXPECT_EQ(owned, "owned by the coroutine");
       call_ended = true;
     });
   };
-  EXPECT_THROW(runtime.block_on(duet::with_timeout(task(), 10ms)), duet::TimeoutError);
+  EXPECT_THROW(runtime.block_on(duet::with_timeout(task(), 50ms)), duet::TimeoutError);
   EXPECT_TRUE(call_ended);
   EXPECT_TRUE(ended_before_unwinding);
 }
