@@ -13,7 +13,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 # DB=postgresql: both apps on one PostgreSQL 15 cluster started here (scripts/pg-cluster.sh); default SQLite.
 DB=${DB:-sqlite}
-# ROWS="db queries_20 ...": only these rows (names as printed); default all.
+# ROWS="db queries_20 ...": only these rows (names as printed; nginx_plaintext = the scale row); default all.
 ROWS=${ROWS:-}
 DIR=$(mktemp -d /tmp/duet-bench-tfb.XXXXXX)
 chmod 755 "$DIR"  # the PostgreSQL server may run as another user (as root: postgres)
@@ -76,6 +76,7 @@ if [[ $DB == postgresql ]]; then
   rows+=("raw_db 256 /raw/db /db" "raw_queries_20_256 256 /raw/queries?queries=20 /queries?queries=20"
     "raw_fortunes 256 /raw/fortunes /fortunes" "raw_updates_20_256 256 /raw/updates?queries=20 /updates?queries=20")
 fi
+declare -A duet_rps
 for row in "${rows[@]}"; do
   read -r name conns url django_url <<<"$row"
   django_url=${django_url:-$url}
@@ -89,4 +90,26 @@ for row in "${rows[@]}"; do
   echo "$name.django_p99: $j_p99 ms"
   echo "$name.django_errors: $j_err"
   echo "$name.ratio: $(awk -v a="$d_rps" -v b="$j_rps" 'BEGIN { if (b > 0) printf "%.1f", a/b; else print "inf" }') x"
+  duet_rps[$name]=$d_rps
 done
+
+# The machine's scale. Issue 7's reference figures for the leading C++ framework (48k req/s on /db, 6.6k on
+# queries=20) are from a 2-core machine where nginx serves 100-115k plaintext req/s with wrk on the same
+# cores. nginx-light answering /plaintext (bench/http/nginx.conf.in, the same number of workers) at 256
+# connections, in this run, gives duet's figures as a share of nginx's, comparable with the reference's
+# 48k / 107.5k = 0.45 and 6.6k / 107.5k = 0.061.
+if [[ -x /usr/sbin/nginx && -z $ROWS ]] || [[ " $ROWS " == *" nginx_plaintext "* ]]; then
+  NGINX_PORT=$(free_port)
+  mkdir -p "$DIR/nginx"
+  sed -e "s|@DIR@|$DIR/nginx|g" -e "s|@PORT@|$NGINX_PORT|g" -e "s|^worker_processes 1;|worker_processes $WORKERS;|" \
+    "$REPO/bench/http/nginx.conf.in" >"$DIR/nginx.conf"
+  /usr/sbin/nginx -c "$DIR/nginx.conf" -p "$DIR/nginx" 2>"$DIR/nginx.stderr" &
+  PIDS+=($!)
+  wait_up "http://127.0.0.1:$NGINX_PORT/plaintext"
+  read -r n_rps n_p99 n_err < <(run_wrk "http://127.0.0.1:$NGINX_PORT/plaintext" 256)
+  echo "nginx_plaintext: $n_rps req/s"
+  for name in db queries_20 queries_20_256; do
+    [[ -n ${duet_rps[$name]:-} ]] || continue
+    echo "$name.duet_per_nginx_plaintext: $(awk -v a="${duet_rps[$name]}" -v b="$n_rps" 'BEGIN { printf "%.3f", a/b }') (reference framework: $([[ $name == db ]] && echo 0.45 || echo 0.061))"
+  done
+fi
