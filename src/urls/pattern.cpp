@@ -1,5 +1,6 @@
 #include "pattern.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "regex_helper.hpp"
@@ -119,6 +120,15 @@ std::shared_ptr<const Pattern> make_regex_pattern(std::string_view regex, bool i
   p->regex_source = regex;
   p->is_endpoint = is_endpoint;
   p->regex = compile_python_regex(regex, &p->group_names);
+  // "^/" (the root resolver's) and "^api/" style include() prefixes are plain text: matched by comparison,
+  // as routes without converters are. Only prefixes ("$" has Python's end-or-before-a-final-newline rule)
+  // of characters no regex treats specially.
+  if (!is_endpoint && regex.size() > 1 && regex.front() == '^' &&
+      std::all_of(regex.begin() + 1, regex.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-';
+      })) {
+    p->literal = std::string(regex.substr(1));
+  }
   return p;
 }
 

@@ -152,3 +152,18 @@ TEST(Resolve, RoutesWithoutConvertersMatchTheirTextExactly) {
   EXPECT_THROW(r->resolve("/api/v2/"), Resolver404);
   EXPECT_EQ(r->resolve("/api/v1/").route, "api/v1/");
 }
+
+TEST(Resolve, RegexPrefixesOfPlainTextMatchAsTheRegexWould) {
+  // "^/" (the root) and "^legacy_v-2/" are compared as text; "^v.1/" stays a regex ('.' is any character).
+  auto r = make_resolver({
+      re_path("^legacy_v-2/", include({path("items/", ViewName("items"), "items")})),
+      re_path("^v.1/", include({path("x/", ViewName("x"), "x")})),
+  });
+  EXPECT_EQ(r->resolve("/legacy_v-2/items/").view<ViewName>(), "items");
+  EXPECT_EQ(r->resolve("/legacy_v-2/items/").route, "^legacy_v-2/items/");
+  EXPECT_THROW(r->resolve("/legacy_v-2items/"), Resolver404);
+  EXPECT_THROW(r->resolve("/x/legacy_v-2/items/"), Resolver404);
+  EXPECT_THROW(r->resolve("legacy_v-2/items/"), Resolver404);  // the root's "^/" needs the slash
+  EXPECT_EQ(r->resolve("/vx1/x/").view<ViewName>(), "x");
+  EXPECT_EQ(r->resolve("/v.1/x/").view<ViewName>(), "x");
+}
