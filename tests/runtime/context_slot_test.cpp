@@ -17,19 +17,12 @@ using duet::ContextSlot;
 using duet::Runtime;
 using duet::RuntimeOptions;
 using duet::Task;
+using duet::testing::Counted;
 
 namespace {
 
 duet::Local<std::string> request_id;
 
-struct Counted {
-  explicit Counted(std::atomic<int>* destroyed) : destroyed(destroyed) {}
-  Counted(Counted&& other) noexcept : destroyed(std::exchange(other.destroyed, nullptr)) {}
-  ~Counted() {
-    if (destroyed) ++*destroyed;
-  }
-  std::atomic<int>* destroyed;
-};
 duet::Local<Counted> counted;
 
 // What one "request" saw: its label at the start, after a suspension, on its sync thread, and its Local.

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <string>
 
+#include "runtime/support.hpp"
 #include "server/support.hpp"
 #include "server/test_app.hpp"
 
@@ -14,25 +15,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-template <class F>
-bool eventually(F condition) {
-  for (int i = 0; i < 1000; ++i) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return condition();
-}
-
 Local<std::string> request_path;
 
-struct Counted {
-  explicit Counted(std::atomic<int>* destroyed) : destroyed(destroyed) {}
-  Counted(Counted&& other) noexcept : destroyed(std::exchange(other.destroyed, nullptr)) {}
-  ~Counted() {
-    if (destroyed) ++*destroyed;
-  }
-  std::atomic<int>* destroyed;
-};
 Local<Counted> counted;
 
 std::atomic<int> destroyed{0};

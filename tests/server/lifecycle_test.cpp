@@ -7,16 +7,6 @@
 namespace duet::testing {
 namespace {
 
-/// Polls `condition` for up to 10 s (not a timing assertion: only a bound so a failure does not hang).
-template <class F>
-bool eventually(F condition) {
-  for (int i = 0; i < 1000; ++i) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return condition();
-}
-
 server::ServerOptions short_timeouts() {
   server::ServerOptions options;
   options.timeouts.header = std::chrono::milliseconds(500);

@@ -156,6 +156,16 @@ class RawClient {
 };
 
 /// The body of a raw response (after the head), de-chunked if needed.
+/// Polls `condition` for up to 10 s (not a timing assertion: only a bound so a failure does not hang).
+template <class F>
+bool eventually(F condition) {
+  for (int i = 0; i < 1000; ++i) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return condition();
+}
+
 inline std::string body_of(const std::string& response) {
   std::size_t start = response.find("\r\n\r\n");
   if (start == std::string::npos) return {};

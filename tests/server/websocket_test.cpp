@@ -123,12 +123,6 @@ class WebSocket : public ::testing::Test {
   std::shared_ptr<WsProbe> probe = std::make_shared<WsProbe>();
 };
 
-bool eventually(const std::function<bool()>& condition) {
-  for (int i = 0; i < 1000 && !condition(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  return condition();
-}
-
 TEST_F(WebSocket, EchoesTextAndBinaryAndHearsTheClientsCloseCode) {
   TestServer server(ws_app(probe));
   WsClient client(server.port());
