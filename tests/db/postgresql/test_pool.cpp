@@ -1,13 +1,17 @@
 // Pool against the throw-away cluster: shared queries, transactions pinned to their task, exhaustion,
 // recovery after a killed backend and after a server restart.
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdlib>
 #include <set>
+#include <thread>
 
 #include "db/postgresql/pg_test.hpp"
 #include "duet/db/backends/postgresql/pool.hpp"
@@ -255,5 +259,217 @@ TEST(PgPool, RefusesUseFromAnotherThread) {
   run([p]() -> Task<void> {
     p->close();
     co_return;
+  });
+}
+
+// ---- the waiters' queue: oldest first, direct hand-off, nothing swallowed ----
+
+namespace {
+
+/// One turn of the loop: whatever is queued on it now runs before this resumes.
+Task<void> next_turn() {
+  co_await boost::asio::post(co_await boost::asio::this_coro::executor, boost::asio::use_awaitable);
+}
+
+/// Turns the loop until `done()` holds, at most `turns` times: progress is counted in loop turns, not time,
+/// so a wake-up that only a periodic re-check would deliver counts as lost.
+template <class Done>
+Task<bool> within_turns(int turns, Done done) {
+  for (int i = 0; i < turns && !done(); ++i)
+    co_await next_turn();
+  co_return done();
+}
+
+/// Starts `task` on the current loop, cancellable through `signal` (when given).
+void spawn(const duet::Executor& executor, Task<void> task,
+           boost::asio::cancellation_signal* signal = nullptr) {
+  if (signal) {
+    boost::asio::co_spawn(executor, std::move(task),
+                          boost::asio::bind_cancellation_slot(signal->slot(), boost::asio::detached));
+  } else {
+    boost::asio::co_spawn(executor, std::move(task), boost::asio::detached);
+  }
+}
+
+}  // namespace
+
+TEST(PgPool, WaitersAreServedOldestFirstAndNewcomersQueueBehindThem) {
+  run([]() -> Task<void> {
+    pg::Pool pool(options(1));
+    auto executor = co_await boost::asio::this_coro::executor;
+    auto lease = co_await pool.acquire();
+    std::vector<int> order;
+    int finished = 0;
+    auto waiter = [&](int id) -> Task<void> {
+      auto l = co_await pool.acquire();
+      order.push_back(id);
+      co_await next_turn();  // holds it across a turn: the others stay queued meanwhile
+      ++finished;
+    };
+    for (int i = 0; i < 5; ++i)
+      spawn(executor, waiter(i));
+    EXPECT_TRUE(co_await within_turns(50, [&] { return pool.stats().waiting == 5; }));
+    EXPECT_EQ(pool.stats().waited_total, 5u);
+    // Given back, then asked for again in the same turn: the newcomer must not take it from the queue.
+    lease.release();
+    spawn(executor, waiter(99));
+    EXPECT_TRUE(co_await within_turns(200, [&] { return finished == 6; }));
+    EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4, 99}));
+    EXPECT_EQ(pool.stats().leased, 0u);
+    EXPECT_EQ(pool.stats().waiting, 0u);
+    EXPECT_EQ(pool.stats().opened_total, 1u);
+  });
+}
+
+TEST(PgPool, SharedQueriesWaitInTheSameQueueAsLeases) {
+  run([]() -> Task<void> {
+    pg::Pool pool(options(1));
+    auto executor = co_await boost::asio::this_coro::executor;
+    auto lease = co_await pool.acquire();
+    std::vector<std::string> done;
+    std::size_t waiting_during_l1 = 99;
+    auto l1 = [&]() -> Task<void> {
+      auto l = co_await pool.acquire();
+      co_await next_turn();
+      // q1 shared the connection and left it free for l1; q2 came after l1 and waits for its lease to end.
+      waiting_during_l1 = pool.stats().waiting;
+      done.push_back("l1");
+    };
+    auto querier = [&](std::string name) -> Task<void> {
+      auto r = co_await pool.query("SELECT 1");
+      EXPECT_EQ(r.rows.at(0).at(0).as_int(), 1);
+      done.push_back(name);
+    };
+    spawn(executor, querier("q1"));
+    spawn(executor, l1());
+    spawn(executor, querier("q2"));
+    EXPECT_TRUE(co_await within_turns(50, [&] { return pool.stats().waiting == 3; }));
+    lease.release();
+    for (int i = 0; i < 1000 && done.size() < 3; ++i)
+      co_await sleep_ms(5);
+    EXPECT_EQ(waiting_during_l1, 1u);
+    EXPECT_EQ(done.size(), 3u);
+    EXPECT_EQ(done.back(), "q2");
+  });
+}
+
+TEST(PgPool, ACancelledWaiterTakesNothingAndTheNextOneIsServed) {
+  run([]() -> Task<void> {
+    pg::Pool pool(options(1));
+    auto executor = co_await boost::asio::this_coro::executor;
+    // Cancelled before the hand-off (it has left the queue when the lease comes back) and just after it (the
+    // connection was already handed to it): either way it throws and the next waiter gets the connection.
+    for (bool cancel_first : {true, false}) {
+      auto lease = co_await pool.acquire();
+      int got_a = 0, got_b = 0, a_errors = 0, a_timeouts = 0;
+      bool b_done = false;
+      boost::asio::cancellation_signal cancel_a;
+      auto a = [&]() -> Task<void> {
+        try {
+          auto l = co_await pool.acquire();
+          ++got_a;
+        } catch (const pg::PoolTimeout&) {
+          ++a_timeouts;
+        } catch (const db::OperationalError&) {
+          ++a_errors;
+        }
+      };
+      auto b = [&]() -> Task<void> {
+        auto l = co_await pool.acquire();
+        ++got_b;
+        co_await next_turn();
+        b_done = true;
+      };
+      spawn(executor, a(), &cancel_a);
+      spawn(executor, b());
+      EXPECT_TRUE(co_await within_turns(50, [&] { return pool.stats().waiting == 2; }));
+      if (cancel_first) {
+        cancel_a.emit(boost::asio::cancellation_type::terminal);
+        lease.release();
+      } else {
+        lease.release();
+        cancel_a.emit(boost::asio::cancellation_type::terminal);
+      }
+      EXPECT_TRUE(co_await within_turns(50, [&] { return b_done; })) << "cancel_first=" << cancel_first;
+      EXPECT_EQ(got_a, 0);
+      EXPECT_EQ(a_errors, 1);
+      EXPECT_EQ(a_timeouts, 0);
+      EXPECT_EQ(got_b, 1);
+      EXPECT_EQ(pool.stats().leased, 0u);
+      EXPECT_EQ(pool.stats().waiting, 0u);
+    }
+  });
+}
+
+TEST(PgPool, AWaiterPastItsDeadlineWhenTheConnectionComesBackDoesNotSwallowIt) {
+  run([]() -> Task<void> {
+    auto o = options(1);
+    o.acquire_timeout = std::chrono::milliseconds(200);
+    pg::Pool pool(o);
+    auto executor = co_await boost::asio::this_coro::executor;
+    auto lease = co_await pool.acquire();
+    bool a_done = false, b_got = false;
+    auto a = [&]() -> Task<void> {
+      try {
+        auto l = co_await pool.acquire();
+      } catch (const pg::PoolTimeout&) {
+      }
+      a_done = true;
+    };
+    auto b = [&]() -> Task<void> {
+      auto l = co_await pool.acquire();
+      b_got = true;
+    };
+    spawn(executor, a());
+    EXPECT_TRUE(co_await within_turns(50, [&] { return pool.stats().waiting == 1; }));
+    // The loop is held past a's deadline: its timer is due when the connection comes back. Whether a takes
+    // it (handed over first) or times out, b, queued behind it, must get it without a re-check.
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    spawn(executor, b());
+    co_await next_turn();
+    lease.release();
+    EXPECT_TRUE(co_await within_turns(50, [&] { return a_done && b_got; }));
+    EXPECT_EQ(pool.stats().leased, 0u);
+  });
+}
+
+TEST(PgPool, ManyWaitersThroughFewConnectionsLoseNoWakeUp) {
+  run([]() -> Task<void> {
+    auto o = options(2);
+    // No periodic re-check rescues a lost wake-up any more: one would end in this timeout and fail.
+    o.acquire_timeout = std::chrono::milliseconds(30000);
+    pg::Pool pool(o);
+    auto executor = co_await boost::asio::this_coro::executor;
+    constexpr int kWorkers = 12, kRounds = 40;
+    int done = 0, failures = 0;
+    auto worker = [&](int id) -> Task<void> {
+      try {
+        for (int i = 0; i < kRounds; ++i) {
+          if ((i + id) % 3 == 0) {
+            auto r = co_await pool.query("SELECT 1");
+            EXPECT_EQ(r.rows.at(0).at(0).as_int(), 1);
+          } else {
+            auto l = co_await pool.acquire();
+            if (i % 2)
+              co_await l->query("SELECT 1");
+            else
+              co_await next_turn();
+          }
+        }
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << e.what();
+        ++failures;
+      }
+      ++done;
+    };
+    for (int i = 0; i < kWorkers; ++i)
+      spawn(executor, worker(i));
+    while (done < kWorkers)
+      co_await sleep_ms(5);
+    EXPECT_EQ(failures, 0);
+    EXPECT_GT(pool.stats().waited_total, 0u);
+    EXPECT_EQ(pool.stats().leased, 0u);
+    EXPECT_EQ(pool.stats().waiting, 0u);
+    EXPECT_LE(pool.stats().open, 2u);
   });
 }

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -19,14 +21,51 @@ using Clock = std::chrono::steady_clock;
 struct PoolSlot {
   AsyncConnection conn;
   bool leased = false;
+  /// Shared waiters handed this connection whose queries are not sent yet: nobody may lease it before they
+  /// are, or their queries would land inside the lease's transaction.
+  std::size_t promised = 0;
 };
 
-struct PoolState {
+struct PoolState;
+
+/// A place under max_size held for a connection being opened (counted in `connecting`). Whoever opens owns
+/// it: given back when the attempt is abandoned (an error, a cancelled opener), so the room goes to the next
+/// waiter; committed when the connection is added to the pool.
+class Reservation {
+ public:
+  enum Adopt { adopt };
+  explicit Reservation(PoolState& state);
+  /// Takes over a place that dispatch() already counted for a waiter.
+  Reservation(PoolState& state, Adopt) : state_(&state) {}
+  Reservation(Reservation&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+  Reservation& operator=(Reservation&&) = delete;
+  ~Reservation();
+  /// The connection is in the pool now and counts there.
+  void commit() noexcept;
+
+ private:
+  PoolState* state_;
+};
+
+/// A coroutine waiting for a connection, in the pool's FIFO queue. dispatch() hands it what it waits for
+/// (a connection, already leased when it is exclusive, or room to open one) and then cancels its timer:
+/// the hand-off is recorded before the wake-up, so a wake-up racing the deadline still finds it.
+struct Waiter {
+  Waiter(const Executor& executor, bool exclusive) : timer(executor), exclusive(exclusive) {}
+  asio::steady_timer timer;
+  bool exclusive;
+  bool queued = false;
+  std::shared_ptr<PoolSlot> slot;
+  bool room = false;
+};
+
+struct PoolState : std::enable_shared_from_this<PoolState> {
   PoolOptions options;
-  std::vector<std::unique_ptr<PoolSlot>> slots;
+  std::vector<std::shared_ptr<PoolSlot>> slots;
   std::size_t connecting = 0;
   std::size_t opened_total = 0;
-  std::deque<asio::steady_timer*> waiters;
+  std::size_t waited_total = 0;
+  std::deque<Waiter*> waiters;
   int failures = 0;
   Clock::time_point next_attempt{};
   std::string last_error;
@@ -44,27 +83,77 @@ struct PoolState {
   }
 
   std::size_t capacity_used() const { return slots.size() + connecting; }
+  bool room() const { return capacity_used() < options.max_size; }
 
   /// Drops broken connections nobody holds; each one frees room for a waiter.
   void prune() {
-    auto broken = [](const std::unique_ptr<PoolSlot>& s) { return !s->leased && !s->conn.is_open(); };
-    auto n = std::count_if(slots.begin(), slots.end(), broken);
-    if (n == 0) return;
-    std::erase_if(slots, broken);
-    for (; n > 0; --n)
-      wake_one();
+    auto broken = [](const std::shared_ptr<PoolSlot>& s) { return !s->leased && !s->conn.is_open(); };
+    if (std::erase_if(slots, broken) > 0) dispatch();
   }
 
-  void wake_all() {
-    while (!waiters.empty())
-      wake_one();
+  /// An open connection nobody leases, the one with the fewest queries in flight; or null. `to_lease`:
+  /// one that no shared waiter was promised either.
+  PoolSlot* least_busy(bool to_lease = false) const {
+    PoolSlot* best = nullptr;
+    for (auto& s : slots) {
+      if (s->leased || !s->conn.is_open() || (to_lease && s->promised)) continue;
+      if (!best || s->conn.in_flight() < best->conn.in_flight()) best = s.get();
+    }
+    return best;
   }
 
-  void wake_one() {
-    if (waiters.empty()) return;
-    auto* t = waiters.front();
-    waiters.pop_front();
-    t->cancel();
+  std::shared_ptr<PoolSlot> owning(PoolSlot* slot) const {
+    for (auto& s : slots) {
+      if (s.get() == slot) return s;
+    }
+    return nullptr;
+  }
+
+  /// Serves the queue, oldest first, with what is free: a shared waiter shares a connection (which stays
+  /// free for the next), an exclusive one leases it, and with no connection free but room under max_size the
+  /// oldest waiter is given the room to open one. Stops at the first waiter it cannot serve, so no later
+  /// waiter overtakes it. Called after every change that frees something; the waiter only has to wake up.
+  void dispatch() {
+    while (!waiters.empty() && !closed) {
+      Waiter* w = waiters.front();
+      if (PoolSlot* slot = least_busy(w->exclusive)) {
+        if (w->exclusive) {
+          slot->leased = true;
+        } else {
+          ++slot->promised;
+        }
+        w->slot = owning(slot);
+      } else if (room()) {
+        ++connecting;
+        w->room = true;
+      } else {
+        break;
+      }
+      waiters.pop_front();
+      w->queued = false;
+      w->timer.cancel();
+    }
+  }
+
+  /// Gives back what a waiter was handed but will not use (it was cancelled or destroyed meanwhile).
+  void give_up(Waiter& w) {
+    if (w.queued) {
+      std::erase(waiters, &w);
+      w.queued = false;
+    }
+    if (w.room) {
+      w.room = false;
+      --connecting;
+      dispatch();
+    }
+    if (auto slot = std::exchange(w.slot, nullptr)) {
+      if (w.exclusive) {
+        slot->leased = false;
+      } else {
+        --slot->promised;
+      }
+      dispatch();
+    }
   }
 
   void give_back(PoolSlot* slot) {
@@ -75,80 +164,142 @@ struct PoolState {
       slot->conn.close();
     if (closed) slot->conn.close();
     prune();
-    wake_one();
+    dispatch();
   }
 
-  /// Waits until a connection is given back or room frees up; PoolTimeout at `deadline`.
-  Task<void> wait(Clock::time_point deadline) {
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    // Woken by wake_one(), and in any case every 100 ms to look again: a wake-up that came between the
-    // caller's look and this wait must not cost the whole acquire_timeout.
-    timer.expires_at(std::min(deadline, Clock::now() + std::chrono::milliseconds(100)));
-    waiters.push_back(&timer);
-    boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    std::erase(waiters, &timer);
-    if (closed) throw PoolTimeout("the connection pool is closed");
-    if (!ec && Clock::now() >= deadline) {
-      throw PoolTimeout(
-          fmt::format("no PostgreSQL connection available within {} ms ({} open, all in use; max_size = {})",
-                      options.acquire_timeout.count(), slots.size(), options.max_size));
+  std::string timeout_message() const {
+    if (slots.empty() && failures > 0) {
+      return fmt::format("could not connect to PostgreSQL within {} ms: {}", options.acquire_timeout.count(),
+                         last_error);
     }
+    return fmt::format("no PostgreSQL connection available within {} ms ({} open, all in use; max_size = {})",
+                       options.acquire_timeout.count(), slots.size(), options.max_size);
   }
 
-  /// Opens one connection, retrying with exponential backoff until `deadline`.
-  Task<PoolSlot*> open(Clock::time_point deadline) {
-    for (;;) {
-      if (closed) throw PoolTimeout("the connection pool is closed");
-      auto now = Clock::now();
-      if (next_attempt > now) {
-        if (next_attempt > deadline) {
-          throw PoolTimeout(fmt::format("could not connect to PostgreSQL within {} ms: {}",
-                                        options.acquire_timeout.count(), last_error));
-        }
-        asio::steady_timer timer(co_await asio::this_coro::executor);
-        timer.expires_at(next_attempt);
-        boost::system::error_code ec;
-        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        continue;
-      }
-      ++connecting;
-      std::string error;
-      AsyncConnection conn;
-      try {
-        conn = co_await AsyncConnection::connect(options.config);
-      } catch (const std::exception& e) {
-        error = e.what();
-      }
-      --connecting;
-      if (error.empty()) {
-        failures = 0;
-        ++opened_total;
-        slots.push_back(std::make_unique<PoolSlot>(PoolSlot{std::move(conn), false}));
-        if (closed) slots.back()->conn.close();
-        // Whoever waited while every place was taken by connections still connecting can share this one now
-        // (a waiter that cannot, e.g. an acquire() finding it leased, waits again).
-        wake_all();
-        co_return slots.back().get();
-      }
-      last_error = error;
-      ++failures;
-      auto backoff = options.reconnect_backoff * (1 << std::min(failures - 1, 16));
-      next_attempt =
-          Clock::now() + std::min<std::chrono::milliseconds>(backoff, options.reconnect_backoff_max);
-      wake_one();  // the room this attempt held is free again
-    }
-  }
-
-  PoolSlot* least_busy() {
-    PoolSlot* best = nullptr;
-    for (auto& s : slots) {
-      if (s->leased || !s->conn.is_open()) continue;
-      if (!best || s->conn.in_flight() < best->conn.in_flight()) best = s.get();
-    }
-    return best;
-  }
+  Task<PoolSlot*> wait(Clock::time_point deadline, bool exclusive);
+  Task<PoolSlot*> open(Clock::time_point deadline, Reservation reservation);
 };
+
+Reservation::Reservation(PoolState& state) : state_(&state) {
+  ++state.connecting;
+}
+
+Reservation::~Reservation() {
+  if (!state_) return;
+  --state_->connecting;
+  state_->dispatch();
+}
+
+void Reservation::commit() noexcept {
+  if (auto* s = std::exchange(state_, nullptr)) --s->connecting;
+}
+
+namespace {
+
+/// Takes the waiter out of the queue and returns what it was handed, however its coroutine ends (an
+/// exception, a cancellation, its frame destroyed) unless the hand-off was taken.
+struct WaiterGuard {
+  PoolState& state;
+  Waiter& waiter;
+  ~WaiterGuard() { state.give_up(waiter); }
+};
+
+}  // namespace
+
+/// Waits in the queue for a connection (leased when `exclusive`), or for room to open one, which it then
+/// opens. PoolTimeout at `deadline`, OperationalError when the awaiting task is cancelled.
+Task<PoolSlot*> PoolState::wait(Clock::time_point deadline, bool exclusive) {
+  Waiter w(co_await asio::this_coro::executor, exclusive);
+  w.timer.expires_at(deadline);
+  waiters.push_back(&w);
+  w.queued = true;
+  ++waited_total;
+  WaiterGuard guard{*this, w};
+  for (;;) {
+    // Not queued any more: dispatch() handed it something (or close() dropped it) before it began to wait.
+    if (w.queued) {
+      boost::system::error_code ec;
+      co_await w.timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      // A cancelled task takes nothing, even what it was handed just before: the guard passes it on.
+      auto cancel = co_await asio::this_coro::cancellation_state;
+      if (cancel.cancelled() != asio::cancellation_type::none)
+        throw OperationalError("the task was cancelled while it waited for a PostgreSQL connection");
+    }
+    if (w.room) {
+      w.room = false;
+      PoolSlot* slot = co_await open(deadline, Reservation(*this, Reservation::adopt));
+      if (exclusive) slot->leased = true;
+      dispatch();
+      co_return slot;
+    }
+    if (auto slot = std::exchange(w.slot, nullptr)) {
+      if (exclusive) {
+        if (slot->conn.is_open()) co_return slot.get();  // leased for it by dispatch()
+        slot->leased = false;
+      } else {
+        if (slot->conn.is_open()) {
+          // The caller sends its query as soon as this returns, before the posted handler runs: only then
+          // may a waiter lease the connection.
+          asio::post(w.timer.get_executor(), [self = shared_from_this(), slot] {
+            --slot->promised;
+            self->dispatch();
+          });
+          co_return slot.get();
+        }
+        --slot->promised;
+      }
+      // It broke meanwhile: its turn is kept at the head of the queue, and the broken one's room (or another
+      // connection) may serve it at once.
+      waiters.push_front(&w);
+      w.queued = true;
+      prune();
+      dispatch();
+      continue;
+    }
+    if (closed) throw PoolTimeout("the connection pool is closed");
+    if (!w.queued || Clock::now() >= deadline) throw PoolTimeout(timeout_message());
+  }
+}
+
+/// Opens one connection on the place `reservation` holds, retrying with exponential backoff until
+/// `deadline`.
+Task<PoolSlot*> PoolState::open(Clock::time_point deadline, Reservation reservation) {
+  for (;;) {
+    if (closed) throw PoolTimeout("the connection pool is closed");
+    auto now = Clock::now();
+    if (next_attempt > now) {
+      if (next_attempt > deadline) {
+        throw PoolTimeout(fmt::format("could not connect to PostgreSQL within {} ms: {}",
+                                      options.acquire_timeout.count(), last_error));
+      }
+      asio::steady_timer timer(co_await asio::this_coro::executor);
+      timer.expires_at(next_attempt);
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    std::string error;
+    AsyncConnection conn;
+    try {
+      conn = co_await AsyncConnection::connect(options.config);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    if (error.empty()) {
+      failures = 0;
+      ++opened_total;
+      slots.push_back(std::make_shared<PoolSlot>(PoolSlot{std::move(conn), false}));
+      reservation.commit();
+      if (closed) slots.back()->conn.close();
+      // The caller takes it first (leases it, or queues its query), then dispatches to the waiters.
+      co_return slots.back().get();
+    }
+    last_error = error;
+    ++failures;
+    auto backoff = options.reconnect_backoff * (1 << std::min(failures - 1, 16));
+    next_attempt = Clock::now() + std::min<std::chrono::milliseconds>(backoff, options.reconnect_backoff_max);
+  }
+}
 
 Lease& Lease::operator=(Lease&& other) noexcept {
   if (this != &other) {
@@ -214,18 +365,21 @@ Task<void> Pool::warm_up() {
   auto state = state_;
   state->check_thread();
   auto deadline = Clock::now() + state->options.acquire_timeout;
-  while (state->capacity_used() < state->options.min_size)
-    co_await state->open(deadline);
+  while (state->capacity_used() < state->options.min_size) {
+    co_await state->open(deadline, Reservation(*state));
+    state->dispatch();
+  }
 }
 
 namespace {
 
-/// A shared connection that can take one more query now, or null.
+/// A shared connection that can take one more query now, or null. Nothing while others wait: they are
+/// served first (and while they wait nothing is free anyway).
 PoolSlot* ready_slot(PoolState& state) {
+  if (!state.waiters.empty()) return nullptr;
   state.prune();
   PoolSlot* best = state.least_busy();
-  bool room = state.capacity_used() < state.options.max_size;
-  if (best && (best->conn.in_flight() < state.options.pipeline_depth || !room)) return best;
+  if (best && (best->conn.in_flight() < state.options.pipeline_depth || !state.room())) return best;
   return nullptr;
 }
 
@@ -234,17 +388,12 @@ Task<Result> query_when_ready(std::shared_ptr<PoolState> state, std::string sql,
                               bool read) {
   auto deadline = Clock::now() + state->options.acquire_timeout;
   PoolSlot* slot = nullptr;
-  while (!slot) {
-    state->prune();
-    PoolSlot* best = state->least_busy();
-    bool room = state->capacity_used() < state->options.max_size;
-    if (best && (best->conn.in_flight() < state->options.pipeline_depth || !room)) {
-      slot = best;
-    } else if (room) {
-      slot = co_await state->open(deadline);
-    } else {
-      co_await state->wait(deadline);
-    }
+  if (state->waiters.empty() && state->room()) {
+    slot = co_await state->open(deadline, Reservation(*state));
+    state->dispatch();
+  } else {
+    slot = ready_slot(*state);
+    if (!slot) slot = co_await state->wait(deadline, false);
   }
   // Two statements, not `co_await (read ? a : b)`: g++ 12 destroys the awaitable of such a conditional
   // twice.
@@ -278,20 +427,23 @@ Task<Lease> Pool::acquire() {
   auto state = state_;
   state->check_thread();
   auto deadline = Clock::now() + state->options.acquire_timeout;
-  for (;;) {
-    state->prune();
+  state->prune();
+  // Queued waiters go first: a newcomer takes a free connection or room only when nobody waits.
+  if (state->waiters.empty()) {
     // A connection with shared queries still in flight is fine: they finish before anything the lease sends.
-    if (PoolSlot* best = state->least_busy()) {
+    if (PoolSlot* best = state->least_busy(/*to_lease=*/true)) {
       best->leased = true;
       co_return Lease(state, best);
     }
-    if (state->capacity_used() < state->options.max_size) {
-      PoolSlot* slot = co_await state->open(deadline);
+    if (state->room()) {
+      PoolSlot* slot = co_await state->open(deadline, Reservation(*state));
       slot->leased = true;
+      state->dispatch();
       co_return Lease(state, slot);
     }
-    co_await state->wait(deadline);
   }
+  PoolSlot* slot = co_await state->wait(deadline, true);
+  co_return Lease(state, slot);
 }
 
 Task<Transaction> Pool::begin() {
@@ -329,6 +481,7 @@ PoolStats Pool::stats() const {
   s.connecting = state_->connecting;
   s.waiting = state_->waiters.size();
   s.opened_total = state_->opened_total;
+  s.waited_total = state_->waited_total;
   return s;
 }
 
@@ -343,8 +496,13 @@ void Pool::close() {
     if (!s->leased) s->conn.close();
   }
   state_->prune();
-  while (!state_->waiters.empty())
-    state_->wake_one();
+  // Each waiter wakes to find nothing handed to it and the pool closed: PoolTimeout.
+  while (!state_->waiters.empty()) {
+    Waiter* w = state_->waiters.front();
+    state_->waiters.pop_front();
+    w->queued = false;
+    w->timer.cancel();
+  }
 }
 
 }  // namespace duet::db::postgresql

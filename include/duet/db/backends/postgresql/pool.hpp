@@ -43,6 +43,8 @@ struct PoolStats {
   std::size_t waiting = 0;
   /// Connections opened over the pool's life (reconnections included).
   std::size_t opened_total = 0;
+  /// Callers that had to queue for a connection over the pool's life (each served oldest first).
+  std::size_t waited_total = 0;
 };
 
 class Pool;
@@ -113,7 +115,9 @@ class Pool {
   /// AsyncConnection::read() on a shared connection: an autocommit statement that only reads.
   Task<Result> read(std::string sql, std::vector<Value> params = {});
   Task<std::int64_t> execute(std::string sql, std::vector<Value> params = {});
-  /// A connection for this task alone: waits up to acquire_timeout, then throws PoolTimeout.
+  /// A connection for this task alone: waits up to acquire_timeout, then throws PoolTimeout. Waiters are
+  /// served in the order they came (a connection given back goes straight to the oldest one); a waiter whose
+  /// task is cancelled leaves the queue with OperationalError and takes nothing.
   Task<Lease> acquire();
   /// BEGIN on a leased connection.
   Task<Transaction> begin();
