@@ -6,6 +6,7 @@
 
 #include "duet/http/body.hpp"
 #include "duet/http/exceptions.hpp"
+#include "duet/http/headers.hpp"
 #include "duet/runtime/async_to_sync.hpp"
 #include "duet/runtime/safety.hpp"
 #include "duet/runtime/sync_to_async.hpp"
@@ -102,14 +103,18 @@ http::RequestParts parts_of(const asgi::Scope& scope) {
   return parts;
 }
 
+// HttpResponse::serialize_headers(), lower-cased as ASGI wants, without its intermediate copy.
 asgi::Headers response_headers(const http::HttpResponse& response) {
+  const auto& items = response.headers.items();
   asgi::Headers headers;
-  for (auto& [name, value] : response.serialize_headers()) {
-    std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    headers.push_back({std::move(lower), std::move(value)});
+  headers.reserve(items.size() + response.cookies().size());
+  for (const auto& [name, value] : items) {
+    std::string lower(name.size(), '\0');
+    std::transform(name.begin(), name.end(), lower.begin(), http::ascii_lower);
+    headers.emplace_back(std::move(lower), value);
   }
+  for (const auto& cookie : response.cookies())
+    headers.emplace_back("set-cookie", cookie.output());
   return headers;
 }
 
@@ -151,7 +156,7 @@ Task<void> ASGIHandler::operator()(const asgi::Scope& scope, const asgi::Receive
   http::HttpResponse response = co_await handler_->aget_response(request);
   co_await send(asgi::HttpResponseStart(response.status_code(), response_headers(response)));
   if (!response.streaming()) {
-    co_await send(asgi::HttpResponseBody(std::string(response.content()), false));
+    co_await send(asgi::HttpResponseBody(std::move(response).take_content(), false));
     co_return;
   }
   while (auto chunk = co_await response.anext_chunk())

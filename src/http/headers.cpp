@@ -10,7 +10,7 @@ namespace duet::http {
 namespace {
 
 char lower(char c) noexcept {
-  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ascii_lower(c);
 }
 
 // Compares a stored lower-case name with a lookup key where '_' means '-'.
@@ -42,23 +42,29 @@ bool header_name_equal(std::string_view a, std::string_view b) noexcept {
 }
 
 HttpHeaders::HttpHeaders(const std::vector<std::pair<std::string, std::string>>& raw) {
-  for (const auto& [name, value] : raw) {
-    if (name.empty() || name.find('_') != std::string::npos) continue;
-    std::string key;
-    key.reserve(name.size());
-    for (char c : name)
-      key.push_back(lower(c));
-    bool merged = false;
-    for (auto& item : items_) {
-      if (item.first == key) {
-        item.second += key == "cookie" ? "; " : ",";
-        item.second += value;
-        merged = true;
-        break;
-      }
+  items_.reserve(raw.size());
+  for (const auto& [name, value] : raw)
+    add(name, value);
+}
+
+HttpHeaders::HttpHeaders(std::vector<std::pair<std::string, std::string>>&& raw) {
+  items_.reserve(raw.size());
+  for (auto& [name, value] : raw)
+    add(std::move(name), std::move(value));
+}
+
+void HttpHeaders::add(std::string name, std::string value) {
+  if (name.empty() || name.find('_') != std::string::npos) return;
+  for (auto& c : name)
+    c = lower(c);
+  for (auto& item : items_) {
+    if (item.first == name) {
+      item.second += name == "cookie" ? "; " : ",";
+      item.second += value;
+      return;
     }
-    if (!merged) items_.emplace_back(std::move(key), value);
   }
+  items_.emplace_back(std::move(name), std::move(value));
 }
 
 const std::string* HttpHeaders::find(std::string_view name) const {
@@ -90,6 +96,12 @@ std::string HttpHeaders::to_meta_key(std::string_view name) {
   return "HTTP_" + key;
 }
 
+const std::string* ResponseHeaders::find(std::string_view name) const {
+  for (const auto& item : items_)
+    if (header_name_equal(item.first, name)) return &item.second;
+  return nullptr;
+}
+
 void ResponseHeaders::set(std::string_view name, std::string_view value) {
   check_header(name, value);
   for (auto& item : items_) {
@@ -106,19 +118,17 @@ void ResponseHeaders::setdefault(std::string_view name, std::string_view value) 
 }
 
 std::optional<std::string> ResponseHeaders::get(std::string_view name) const {
-  for (const auto& item : items_)
-    if (header_name_equal(item.first, name)) return item.second;
+  if (auto* v = find(name)) return *v;
   return std::nullopt;
 }
 
 const std::string& ResponseHeaders::operator[](std::string_view name) const {
-  for (const auto& item : items_)
-    if (header_name_equal(item.first, name)) return item.second;
+  if (auto* v = find(name)) return *v;
   throw std::out_of_range("no header '" + std::string(name) + "'");
 }
 
 bool ResponseHeaders::contains(std::string_view name) const {
-  return get(name).has_value();
+  return find(name) != nullptr;
 }
 
 bool ResponseHeaders::erase(std::string_view name) {

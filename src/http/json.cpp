@@ -9,23 +9,6 @@ namespace duet::http {
 
 namespace {
 
-bool holds_double(const boost::json::value& v) {
-  switch (v.kind()) {
-    case boost::json::kind::double_:
-      return true;
-    case boost::json::kind::array:
-      for (const auto& e : v.get_array())
-        if (holds_double(e)) return true;
-      return false;
-    case boost::json::kind::object:
-      for (const auto& kv : v.get_object())
-        if (holds_double(kv.value())) return true;
-      return false;
-    default:
-      return false;
-  }
-}
-
 // Python's float_repr_style 'short': the shortest round-trip digits, fixed notation for exponents in
 // [-4, 16), scientific otherwise.
 void append_double(std::string& out, double d) {
@@ -79,10 +62,48 @@ void append_double(std::string& out, double d) {
   out += std::to_string(magnitude);
 }
 
+// A string as Boost.JSON writes it. Most strings need no escape and are copied between quotes; any other
+// goes through Boost's serializer, so the escapes are Boost's own.
+void append_string(std::string& out, std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == '"' || c == '\\') {
+      out += boost::json::serialize(boost::json::string_view(s.data(), s.size()));
+      return;
+    }
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
+template <class Integer>
+void append_integer(std::string& out, Integer i) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, i);
+  out.append(buf, end);
+}
+
+// Boost.JSON's compact layout (no spaces), with floats as Python writes them. Written out rather than
+// handed to boost::json::serialize, whose serializer costs more to set up than a small object costs to write.
 void append(std::string& out, const boost::json::value& v) {
   switch (v.kind()) {
     case boost::json::kind::double_:
       append_double(out, v.get_double());
+      return;
+    case boost::json::kind::int64:
+      append_integer(out, v.get_int64());
+      return;
+    case boost::json::kind::uint64:
+      append_integer(out, v.get_uint64());
+      return;
+    case boost::json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      return;
+    case boost::json::kind::null:
+      out += "null";
+      return;
+    case boost::json::kind::string:
+      append_string(out, v.get_string());
       return;
     case boost::json::kind::array: {
       out += '[';
@@ -101,24 +122,21 @@ void append(std::string& out, const boost::json::value& v) {
       for (const auto& kv : v.get_object()) {
         if (!first) out += ',';
         first = false;
-        out += boost::json::serialize(boost::json::string_view(kv.key()));
+        append_string(out, kv.key());
         out += ':';
         append(out, kv.value());
       }
       out += '}';
       return;
     }
-    default:
-      out += boost::json::serialize(v);
   }
 }
 
 }  // namespace
 
 std::string json_dumps(const boost::json::value& value) {
-  // The common case (no floating point anywhere) keeps Boost.JSON's single-pass serializer.
-  if (!holds_double(value)) return boost::json::serialize(value);
   std::string out;
+  out.reserve(128);  // one allocation for a typical API object instead of growing from the inline 15 bytes
   append(out, value);
   return out;
 }

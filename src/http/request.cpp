@@ -82,27 +82,29 @@ bool validate_host(std::string_view host, const std::vector<std::string>& allowe
 
 HttpRequest::HttpRequest(RequestParts parts, std::shared_ptr<const conf::Settings> settings)
     : settings_(settings ? std::move(settings) : conf::settings()), parts_(std::move(parts)) {
-  method = parts_.method;
+  // parts_.method, .path and .headers are taken over here and not read again: each lives on as a member.
+  method = std::move(parts_.method);
   for (auto& c : method)
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   const auto& root = parts_.root_path;
-  if (!root.empty() && parts_.path.rfind(root, 0) == 0) {
-    path_info = parts_.path.substr(root.size());
-  } else {
+  if (root.empty()) {
     path_info = parts_.path;
-  }
-  if (!root.empty()) {
+    path = std::move(parts_.path);
+  } else {
+    if (parts_.path.rfind(root, 0) == 0) {
+      path_info = parts_.path.substr(root.size());
+    } else {
+      path_info = parts_.path;
+    }
     auto r = std::string_view(root);
     while (!r.empty() && r.back() == '/')
       r.remove_suffix(1);
     auto pi = path_info;
     if (auto slash = pi.find('/'); slash != std::string::npos) pi.erase(slash, 1);
     path = std::string(r) + "/" + pi;
-  } else {
-    path = parts_.path;
   }
   if (path_info.empty()) path_info = "/";  // Django: a request to the mount point itself
-  headers = HttpHeaders(parts_.headers);
+  headers = HttpHeaders(std::move(parts_.headers));
   if (auto ct = headers.get("content-type")) {
     auto [main, params] = parse_header_parameters(*ct);
     content_type = std::move(main);

@@ -179,6 +179,11 @@ const std::string& HttpResponse::content() const {
   return content_;
 }
 
+std::string HttpResponse::take_content() && {
+  content();  // the same checks: not streaming, rendered
+  return std::move(content_);
+}
+
 void HttpResponse::set_content(std::string content) {
   if (stream_) throw std::logic_error("This StreamingHttpResponse instance has no `content` attribute.");
   content_ = std::move(content);

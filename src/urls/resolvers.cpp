@@ -17,11 +17,6 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
-std::vector<std::string> non_empty(std::vector<std::string> v) {
-  std::erase_if(v, [](const std::string& s) { return s.empty(); });
-  return v;
-}
-
 void set_kwarg(UrlKwargs& kwargs, const std::string& name, std::any value) {
   for (auto& [k, v] : kwargs) {
     if (k == name) {
@@ -74,7 +69,7 @@ const std::any* ResolverMatch::find_kwarg(std::string_view name) const {
   return nullptr;
 }
 
-std::string UrlEntry::describe() const {
+const std::string& UrlEntry::describe() const {
   return pattern_ ? pattern_->pattern().describe : resolver_->pattern().describe;
 }
 
@@ -132,63 +127,66 @@ URLResolver::URLResolver(std::shared_ptr<const Pattern> pattern, UrlPatterns pat
 
 ResolverMatch URLResolver::resolve(std::string_view path) const {
   std::vector<std::vector<std::string>> tried;
+  if (auto found = resolve_or_null(path, tried)) return std::move(*found);
   auto m = pattern_->match(path);
-  if (!m) throw Resolver404(std::string(path), {});
-  auto new_path = path.substr(m->end);
-  auto extend_tried = [&tried](const UrlEntry& entry, const std::vector<std::vector<std::string>>* sub) {
-    if (!sub) {
-      tried.push_back({entry.describe()});
+  throw Resolver404(std::string(m ? path.substr(m->end) : path), std::move(tried));
+}
+
+// resolve() without the exception: a miss inside an include() is ordinary control flow (every request for
+// a later include passes over the earlier ones), and a throw costs more than the rest of routing.
+// The matched entry's ResolverMatch is extended in place rather than copied level by level.
+std::optional<ResolverMatch> URLResolver::resolve_or_null(
+    std::string_view path, std::vector<std::vector<std::string>>& tried) const {
+  auto m = pattern_->match(path);
+  if (!m) return std::nullopt;
+  const auto new_path = path.substr(m->end);
+  auto record = [&tried](const UrlEntry& entry, std::vector<std::vector<std::string>>& sub_tried) {
+    if (sub_tried.empty()) {
+      tried.emplace_back(1, entry.describe());
       return;
     }
-    for (const auto& t : *sub) {
-      std::vector<std::string> chain{entry.describe()};
-      chain.insert(chain.end(), t.begin(), t.end());
+    for (auto& chain : sub_tried) {
+      chain.insert(chain.begin(), entry.describe());
       tried.push_back(std::move(chain));
     }
   };
+  std::vector<std::vector<std::string>> sub_tried;
   for (const auto& entry : patterns_) {
     std::optional<ResolverMatch> sub;
+    sub_tried.clear();
     if (auto* p = entry.pattern()) {
       sub = p->resolve(new_path);
     } else {
-      try {
-        sub = entry.resolver()->resolve(new_path);
-      } catch (const Resolver404& e) {
-        extend_tried(entry, e.tried.empty() ? nullptr : &e.tried);
-        continue;
-      }
+      sub = entry.resolver()->resolve_or_null(new_path, sub_tried);
     }
     if (!sub) {
-      tried.push_back({entry.describe()});
+      record(entry, sub_tried);
       continue;
     }
-    UrlKwargs kwargs = m->kwargs;
-    for (const auto& [k, v] : default_kwargs_)
-      set_kwarg(kwargs, k, v);
-    for (auto& [k, v] : sub->kwargs)
-      set_kwarg(kwargs, k, std::move(v));
-    std::vector<std::string> args = sub->args;
-    if (kwargs.empty()) {
-      args = m->args;
-      args.insert(args.end(), sub->args.begin(), sub->args.end());
+    ResolverMatch& out = *sub;
+    // This level's captures, then its extra kwargs, then the inner match's: later entries override.
+    if (!m->kwargs.empty() || !default_kwargs_.empty()) {
+      UrlKwargs kwargs = std::move(m->kwargs);
+      for (const auto& [k, v] : default_kwargs_)
+        set_kwarg(kwargs, k, v);
+      for (auto& [k, v] : out.kwargs)
+        set_kwarg(kwargs, k, std::move(v));
+      out.kwargs = std::move(kwargs);
     }
-    std::string current_route = entry.pattern() ? std::string() : entry.describe();
-    extend_tried(entry, sub->tried.empty() ? nullptr : &sub->tried);
-    ResolverMatch out;
-    out.func = std::move(sub->func);
-    out.args = std::move(args);
-    out.kwargs = std::move(kwargs);
-    out.url_name = std::move(sub->url_name);
-    std::vector<std::string> apps{app_name_}, nss{ns_};
-    apps.insert(apps.end(), sub->app_names.begin(), sub->app_names.end());
-    nss.insert(nss.end(), sub->namespaces.begin(), sub->namespaces.end());
-    out.app_names = non_empty(std::move(apps));
-    out.namespaces = non_empty(std::move(nss));
-    out.route = join_route(current_route, sub->route);
+    // Positional arguments only when there are no keyword ones (Django's rule).
+    if (out.kwargs.empty() && !m->args.empty()) {
+      out.args.insert(out.args.begin(), std::make_move_iterator(m->args.begin()),
+                      std::make_move_iterator(m->args.end()));
+    }
+    sub_tried = std::move(out.tried);
+    record(entry, sub_tried);
     out.tried = std::move(tried);
-    return out;
+    if (!app_name_.empty()) out.app_names.insert(out.app_names.begin(), app_name_);
+    if (!ns_.empty()) out.namespaces.insert(out.namespaces.begin(), ns_);
+    if (!entry.pattern()) out.route = join_route(entry.describe(), out.route);
+    return sub;
   }
-  throw Resolver404(std::string(new_path), std::move(tried));
+  return std::nullopt;
 }
 
 std::shared_ptr<const URLResolver> make_resolver(UrlPatterns patterns) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <cmath>
 
 #include "duet/http/exceptions.hpp"
@@ -98,6 +100,17 @@ TEST(JsonResponse, FloatsAsPythonWritesThem) {
             "{\"x\":{\"y\\\"\":1.5}}");
   EXPECT_EQ(JsonResponse(boost::json::array{std::nan(""), HUGE_VAL, -HUGE_VAL}, false).content(),
             "[NaN,Infinity,-Infinity]");
+}
+
+// Without floats the output is Boost.JSON's own, byte for byte: integers at their limits, every escape,
+// UTF-8 left as is, keys escaped as values are, nesting and empty containers.
+TEST(JsonResponse, WritesWhatBoostJsonWrites) {
+  boost::json::value values = boost::json::parse(R"({"id": 9223372036854775807, "neg": -9223372036854775808,
+      "big": 18446744073709551615, "t": true, "f": false, "n": null, "e": [], "o": {},
+      "esc": "a\"b\\c\/d\b\f\n\r\t\u0001\u001f\u007f",
+      "utf8": "\u00e9\u65e5\ud83d\ude00", "k\"ey\n": [1, [2, {"x": "<script>"}]]})");
+  EXPECT_EQ(JsonResponse(values).content(), boost::json::serialize(values));
+  EXPECT_EQ(JsonResponse(boost::json::array{"", "plain", 0, -1}, false).content(), R"(["","plain",0,-1])");
 }
 
 TEST(JsonResponse, SafeAndUnsafe) {

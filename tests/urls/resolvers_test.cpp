@@ -167,3 +167,48 @@ TEST(Resolve, RegexPrefixesOfPlainTextMatchAsTheRegexWould) {
   EXPECT_EQ(r->resolve("/vx1/x/").view<ViewName>(), "x");
   EXPECT_EQ(r->resolve("/v.1/x/").view<ViewName>(), "x");
 }
+
+// A match also reports what was tried before it, and merges arguments across include() levels as Django
+// 3.2 does (expected values from django.urls.resolve on the same URLconf).
+TEST(Resolve, MatchAcrossIncludesMergesArgumentsAndListsTriedPatterns) {
+  auto inner = [] {
+    return UrlPatterns{path("<slug:s>/", ViewName("in"), "in", {{"extra", std::string("inner")}}),
+                       re_path(R"(^pos/(\d+)/$)", ViewName("ipos"), "ipos")};
+  };
+  auto r = make_resolver({
+      path("articles/<int:year>/", ViewName("year"), "year"),
+      path("blog/", include(blog_patterns(), "blog")),
+      path("b2/", include(blog_patterns(), "blog", "b2")),
+      path("c/<int:c>/", include(inner())),
+      re_path(R"(^d/(\d+)/)", include(inner())),
+  });
+  auto b2 = r->resolve("/b2/");
+  EXPECT_EQ(b2.view_name(), "b2:index");
+  EXPECT_EQ(b2.route, "b2/");
+  EXPECT_EQ(b2.tried,
+            (std::vector<std::vector<std::string>>{{"articles/<int:year>/"}, {"blog/"}, {"b2/", ""}}));
+
+  auto c = r->resolve("/c/5/zz/");
+  ASSERT_EQ(c.kwargs.size(), 3u);
+  EXPECT_EQ(c.kwargs[0].first, "c");
+  EXPECT_EQ(c.kwarg<int>("c"), 5);
+  EXPECT_EQ(c.kwarg<std::string>("extra"), "inner");  // the inner pattern's extra kwargs win
+  EXPECT_EQ(c.kwarg<std::string>("s"), "zz");
+  EXPECT_TRUE(c.args.empty());
+  EXPECT_EQ(c.route, "c/<int:c>/<slug:s>/");
+  EXPECT_EQ(c.tried.back(), (std::vector<std::string>{"c/<int:c>/", "<slug:s>/"}));
+
+  auto d = r->resolve("/d/7/pos/9/");
+  EXPECT_EQ(d.args, (std::vector<std::string>{"7", "9"}));  // positional groups of both levels, in order
+  EXPECT_TRUE(d.kwargs.empty());
+  EXPECT_EQ(d.route, R"(^d/(\d+)/pos/(\d+)/$)");
+  EXPECT_EQ(d.tried.size(), 6u);
+  EXPECT_EQ(d.tried[3], (std::vector<std::string>{"c/<int:c>/"}));
+  EXPECT_EQ(d.tried[4], (std::vector<std::string>{R"(^d/(\d+)/)", "<slug:s>/"}));
+  EXPECT_EQ(d.tried[5], (std::vector<std::string>{R"(^d/(\d+)/)", R"(^pos/(\d+)/$)"}));
+
+  auto x = r->resolve("/d/7/x/");
+  EXPECT_TRUE(x.args.empty());  // keyword arguments present: the positional ones are dropped
+  EXPECT_EQ(x.kwarg<std::string>("s"), "x");
+  EXPECT_EQ(x.route, R"(^d/(\d+)/<slug:s>/)");
+}

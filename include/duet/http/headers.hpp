@@ -9,6 +9,11 @@
 
 namespace duet::http {
 
+/// ASCII lower case: header names are ASCII tokens, and std::tolower would consult the C locale per byte.
+constexpr char ascii_lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 /// ASCII case-insensitive equality of header names.
 bool header_name_equal(std::string_view a, std::string_view b) noexcept;
 
@@ -21,6 +26,8 @@ class HttpHeaders {
   /// From the raw pairs the server received, in order. Names are stored lower-case. Names containing '_'
   /// are dropped: they would be indistinguishable from '-' in META and allow spoofing (as runserver does).
   explicit HttpHeaders(const std::vector<std::pair<std::string, std::string>>& raw);
+  /// The same, taking the strings over.
+  explicit HttpHeaders(std::vector<std::pair<std::string, std::string>>&& raw);
 
   std::optional<std::string> get(std::string_view name) const;
   std::string get(std::string_view name, std::string fallback) const;
@@ -36,6 +43,7 @@ class HttpHeaders {
 
  private:
   const std::string* find(std::string_view name) const;
+  void add(std::string name, std::string value);
   std::vector<std::pair<std::string, std::string>> items_;
 };
 
@@ -54,6 +62,7 @@ class ResponseHeaders {
   const std::vector<std::pair<std::string, std::string>>& items() const noexcept { return items_; }
 
  private:
+  const std::string* find(std::string_view name) const;
   std::vector<std::pair<std::string, std::string>> items_;
 };
 

@@ -76,6 +76,8 @@ class HttpResponse {
   // ---- buffered content (not for streaming responses: those throw std::logic_error; nor for a deferred
   // response before render(): Django's ContentNotRenderedError) ----
   const std::string& content() const;
+  /// Moves the content out, leaving it empty (for the handler handing a finished response to the server).
+  std::string take_content() &&;
   void set_content(std::string content);
   void write(std::string_view data);
 

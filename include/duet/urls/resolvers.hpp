@@ -107,7 +107,7 @@ class UrlEntry {
   const URLResolver* resolver() const noexcept { return resolver_.get(); }
   const std::shared_ptr<const URLResolver>& resolver_ptr() const noexcept { return resolver_; }
   /// The route as written ("articles/<int:year>/").
-  std::string describe() const;
+  const std::string& describe() const;
 
  private:
   std::shared_ptr<const URLPattern> pattern_;
@@ -177,6 +177,8 @@ class URLResolver {
 
  private:
   const ReverseTable& table() const;
+  std::optional<ResolverMatch> resolve_or_null(std::string_view path,
+                                               std::vector<std::vector<std::string>>& tried) const;
   std::shared_ptr<const Pattern> pattern_;
   UrlPatterns patterns_;
   std::string app_name_, ns_;
