@@ -22,7 +22,15 @@ std::atomic<std::uint64_t> adapter_hops{0};
 // The registered view wrappers (ATOMIC_REQUESTS); requests read a snapshot, and none at all when empty.
 using Wrappers = std::vector<std::pair<std::string, ViewWrapper>>;
 std::atomic<std::shared_ptr<const Wrappers>> view_wrappers{nullptr};
+// Whether any wrapper is registered, read per request instead of view_wrappers itself: loading an atomic
+// shared_ptr takes a lock bit and a reference count that every loop's requests would share.
+std::atomic<bool> have_view_wrappers{false};
 std::mutex view_wrappers_mutex;
+
+std::shared_ptr<const Wrappers> current_view_wrappers() {
+  if (!have_view_wrappers.load(std::memory_order_acquire)) return nullptr;
+  return view_wrappers.load(std::memory_order_acquire);
+}
 
 HttpResponse call_sync_view(const Wrappers& ws, std::size_t i, HttpRequest& request,
                             const std::function<HttpResponse()>& view) {
@@ -154,8 +162,11 @@ BaseHandler::BaseHandler(Options options)
       specs.push_back(find_middleware(name));
   }
 
-  const NextHandler innermost_sync{false, [this](HttpRequest& r) { return resolve_and_call(r); }, {}};
-  const NextHandler innermost_async{true, {}, [this](HttpRequest& r) { return aresolve_and_call(r); }};
+  // The view step, its exceptions converted to responses (aresolve_and_call converts its own).
+  auto innermost = [this](bool is_async) {
+    if (is_async) return NextHandler{true, {}, [this](HttpRequest& r) { return aresolve_and_call(r); }};
+    return convert_exceptions(NextHandler{false, [this](HttpRequest& r) { return resolve_and_call(r); }, {}});
+  };
   // Each middleware's mode, chosen from the server inwards: stay in the mode of the code outside while the
   // middleware supports it, switch only when it does not. That places the fewest adapters a chain can have
   // (Django chooses from the inside out, and a middleware supporting both modes can cost it two hops).
@@ -175,8 +186,7 @@ BaseHandler::BaseHandler(Options options)
   for (std::size_t i = specs.size(); i-- > 0;) {
     const MiddlewareSpec* spec = &specs[i];
     const bool middleware_is_async = modes[i];
-    NextHandler next = handler ? adapt(middleware_is_async, *handler)
-                               : convert_exceptions(middleware_is_async ? innermost_async : innermost_sync);
+    NextHandler next = handler ? adapt(middleware_is_async, *handler) : innermost(middleware_is_async);
     std::unique_ptr<Middleware> middleware;
     try {
       middleware = spec->make();
@@ -199,7 +209,7 @@ BaseHandler::BaseHandler(Options options)
     handler = convert_exceptions(std::move(step));
     middleware_.push_back(std::move(middleware));
   }
-  if (!handler) handler = convert_exceptions(is_async_ ? innermost_async : innermost_sync);
+  if (!handler) handler = innermost(is_async_);
   chain_ = adapt(is_async_, std::move(*handler));
 }
 
@@ -229,7 +239,7 @@ HttpResponse BaseHandler::resolve_and_call(HttpRequest& request) {
   HttpResponse response = early ? std::move(*early) : [&] {
     std::optional<urls::View> scratch;
     const urls::View& view = view_of(*match, scratch);
-    auto wrappers = view_wrappers.load(std::memory_order_acquire);
+    auto wrappers = current_view_wrappers();
     try {
       if (!view.is_async()) {
         if (!wrappers) return view.sync_function()(request);
@@ -266,92 +276,102 @@ HttpResponse BaseHandler::resolve_and_call(HttpRequest& request) {
   return response;
 }
 
-// Django's _get_response_async. Hooks of middleware that is not async-capable run on the sync strand.
+// Django's _get_response_async, inside the innermost convert_exception_to_response: that step is this
+// frame's outer try rather than a coroutine of its own (one frame and one resumption less per request).
+// Hooks of middleware that is not async-capable run on the sync strand.
 Task<HttpResponse> BaseHandler::aresolve_and_call(HttpRequest& request) {
-  auto match = std::make_shared<const urls::ResolverMatch>(urlconf_->resolve(request.path_info));
-  request.resolver_match = match;
-  std::optional<HttpResponse> response;
-  for (const auto& hook : hooks_->view) {
-    if (hook.async_capable) {
-      response = hook.middleware->process_view(request, *match);
-    } else {
-      adapter_hops.fetch_add(1, std::memory_order_relaxed);
-      response = co_await sync_to_async([&] { return hook.middleware->process_view(request, *match); });
-    }
-    if (response) break;  // skips the view; the template step below still applies
-  }
-  std::optional<urls::View> scratch;
-  const urls::View& view = view_of(*match, scratch);
-  std::exception_ptr error;
-  auto wrappers = view_wrappers.load(std::memory_order_acquire);
+  std::exception_ptr failure;
   try {
-    if (response) {
-      // process_view answered.
-    } else if (view.is_async() && wrappers) {
-      const std::function<Task<HttpResponse>()> call = [&] { return view.async_function()(request); };
-      response = co_await call_async_view(*wrappers, 0, request, call);
-    } else if (view.is_async()) {
-      response = co_await view.async_function()(request);
-    } else if (wrappers) {
-      adapter_hops.fetch_add(1, std::memory_order_relaxed);
-      response = co_await sync_to_async([&] {
-        return call_sync_view(*wrappers, 0, request, [&] { return view.sync_function()(request); });
-      });
-    } else {
-      adapter_hops.fetch_add(1, std::memory_order_relaxed);
-      response = co_await sync_to_async([&] { return view.sync_function()(request); });
-    }
-  } catch (...) {
-    error = std::current_exception();
-  }
-  if (error) {
-    if (is_cancellation(error)) std::rethrow_exception(error);
-    for (const auto& hook : hooks_->exception) {
+    auto match = std::make_shared<const urls::ResolverMatch>(urlconf_->resolve(request.path_info));
+    request.resolver_match = match;
+    std::optional<HttpResponse> response;
+    for (const auto& hook : hooks_->view) {
       if (hook.async_capable) {
-        response = hook.middleware->process_exception(request, error);
+        response = hook.middleware->process_view(request, *match);
       } else {
         adapter_hops.fetch_add(1, std::memory_order_relaxed);
-        response = co_await sync_to_async([&] { return hook.middleware->process_exception(request, error); });
+        response = co_await sync_to_async([&] { return hook.middleware->process_view(request, *match); });
       }
-      if (response) break;
+      if (response) break;  // skips the view; the template step below still applies
     }
-    if (!response) std::rethrow_exception(error);
-  }
-  if (!response->deferred() || response->is_rendered()) co_return std::move(*response);
-  for (const auto& hook : hooks_->template_response) {
-    if (hook.async_capable) {
-      response = hook.middleware->process_template_response(request, std::move(*response));
-    } else {
-      adapter_hops.fetch_add(1, std::memory_order_relaxed);
-      response = co_await sync_to_async(
-          [&] { return hook.middleware->process_template_response(request, std::move(*response)); });
-    }
-  }
-  // Rendered on the sync strand, as Django does: a template may read files (first load) or evaluate
-  // QuerySets and lazy foreign keys in its context, which must not run on the event loop.
-  std::exception_ptr render_error;
-  try {
-    adapter_hops.fetch_add(1, std::memory_order_relaxed);
-    co_await sync_to_async([&] { response->render(); });
-  } catch (...) {
-    render_error = std::current_exception();
-  }
-  if (render_error) {
-    if (is_cancellation(render_error)) std::rethrow_exception(render_error);
-    std::optional<HttpResponse> handled;
-    for (const auto& hook : hooks_->exception) {
-      if (hook.async_capable) {
-        handled = hook.middleware->process_exception(request, render_error);
+    std::optional<urls::View> scratch;
+    const urls::View& view = view_of(*match, scratch);
+    std::exception_ptr error;
+    auto wrappers = current_view_wrappers();
+    try {
+      if (response) {
+        // process_view answered.
+      } else if (view.is_async() && wrappers) {
+        const std::function<Task<HttpResponse>()> call = [&] { return view.async_function()(request); };
+        response = co_await call_async_view(*wrappers, 0, request, call);
+      } else if (view.is_async()) {
+        response = co_await view.async_function()(request);
+      } else if (wrappers) {
+        adapter_hops.fetch_add(1, std::memory_order_relaxed);
+        response = co_await sync_to_async([&] {
+          return call_sync_view(*wrappers, 0, request, [&] { return view.sync_function()(request); });
+        });
       } else {
         adapter_hops.fetch_add(1, std::memory_order_relaxed);
-        handled =
-            co_await sync_to_async([&] { return hook.middleware->process_exception(request, render_error); });
+        response = co_await sync_to_async([&] { return view.sync_function()(request); });
       }
-      if (handled) co_return std::move(*handled);
+    } catch (...) {
+      error = std::current_exception();
     }
-    std::rethrow_exception(render_error);
+    if (error) {
+      if (is_cancellation(error)) std::rethrow_exception(error);
+      for (const auto& hook : hooks_->exception) {
+        if (hook.async_capable) {
+          response = hook.middleware->process_exception(request, error);
+        } else {
+          adapter_hops.fetch_add(1, std::memory_order_relaxed);
+          response =
+              co_await sync_to_async([&] { return hook.middleware->process_exception(request, error); });
+        }
+        if (response) break;
+      }
+      if (!response) std::rethrow_exception(error);
+    }
+    if (!response->deferred() || response->is_rendered()) co_return std::move(*response);
+    for (const auto& hook : hooks_->template_response) {
+      if (hook.async_capable) {
+        response = hook.middleware->process_template_response(request, std::move(*response));
+      } else {
+        adapter_hops.fetch_add(1, std::memory_order_relaxed);
+        response = co_await sync_to_async(
+            [&] { return hook.middleware->process_template_response(request, std::move(*response)); });
+      }
+    }
+    // Rendered on the sync strand, as Django does: a template may read files (first load) or evaluate
+    // QuerySets and lazy foreign keys in its context, which must not run on the event loop.
+    std::exception_ptr render_error;
+    try {
+      adapter_hops.fetch_add(1, std::memory_order_relaxed);
+      co_await sync_to_async([&] { response->render(); });
+    } catch (...) {
+      render_error = std::current_exception();
+    }
+    if (render_error) {
+      if (is_cancellation(render_error)) std::rethrow_exception(render_error);
+      std::optional<HttpResponse> handled;
+      for (const auto& hook : hooks_->exception) {
+        if (hook.async_capable) {
+          handled = hook.middleware->process_exception(request, render_error);
+        } else {
+          adapter_hops.fetch_add(1, std::memory_order_relaxed);
+          handled = co_await sync_to_async(
+              [&] { return hook.middleware->process_exception(request, render_error); });
+        }
+        if (handled) co_return std::move(*handled);
+      }
+      std::rethrow_exception(render_error);
+    }
+    co_return std::move(*response);
+  } catch (...) {
+    failure = std::current_exception();
   }
-  co_return std::move(*response);
+  if (is_cancellation(failure)) std::rethrow_exception(failure);
+  co_return response_for_exception(request, failure);
 }
 
 void set_view_wrapper(const std::string& name, ViewWrapper wrapper) {
@@ -365,6 +385,7 @@ void set_view_wrapper(const std::string& name, ViewWrapper wrapper) {
     next->emplace_back(name, std::move(wrapper));
   }
   view_wrappers.store(std::move(next), std::memory_order_release);
+  have_view_wrappers.store(true, std::memory_order_release);
 }
 
 void remove_view_wrapper(const std::string& name) {
@@ -373,6 +394,7 @@ void remove_view_wrapper(const std::string& name) {
   if (!current) return;
   auto next = std::make_shared<Wrappers>(*current);
   std::erase_if(*next, [&](auto& w) { return w.first == name; });
+  have_view_wrappers.store(!next->empty(), std::memory_order_release);
   view_wrappers.store(next->empty() ? nullptr : std::shared_ptr<const Wrappers>(std::move(next)),
                       std::memory_order_release);
 }
