@@ -33,6 +33,7 @@ std::optional<Pattern::Match> Pattern::match(std::string_view path) const {
     if (is_endpoint ? path != *literal : !path.starts_with(*literal)) return std::nullopt;
     return Match{literal->size(), {}, {}};
   }
+  if (!path.starts_with(required_prefix)) return std::nullopt;
   boost::cmatch m;
   const char* begin = path.data();
   const char* end = path.data() + path.size();
@@ -90,6 +91,7 @@ std::shared_ptr<const Pattern> make_route_pattern(std::string_view route, bool i
     if (inner.find_first_of(" \t\n\r\v\f") != std::string_view::npos)
       throw conf::ImproperlyConfigured("URL route '" + original +
                                        "' cannot contain whitespace in angle brackets <\xE2\x80\xA6>.");
+    if (p->converters.empty()) p->required_prefix = rest.substr(0, open);
     regex += re_escape(rest.substr(0, open));
     rest = rest.substr(close + 1);
     std::string converter_name = "str", parameter(inner);

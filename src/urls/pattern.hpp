@@ -35,6 +35,9 @@ class Pattern {
   /// A route with no converters ("db/", "api/"): matched by comparing text, as Django 5 does, instead of
   /// running the regex (which costs more than the rest of routing put together).
   std::optional<std::string> literal;
+  /// A route's text before its first converter ("articles/" of "articles/<int:year>/"): a path that does
+  /// not start with it is refused without running the regex (most routes a request passes over).
+  std::string required_prefix;
 
   std::optional<Match> match(std::string_view path) const;
 };

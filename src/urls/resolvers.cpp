@@ -140,6 +140,7 @@ std::optional<ResolverMatch> URLResolver::resolve_or_null(
   auto m = pattern_->match(path);
   if (!m) return std::nullopt;
   const auto new_path = path.substr(m->end);
+  tried.reserve(tried.size() + patterns_.size());
   auto record = [&tried](const UrlEntry& entry, std::vector<std::vector<std::string>>& sub_tried) {
     if (sub_tried.empty()) {
       tried.emplace_back(1, entry.describe());
