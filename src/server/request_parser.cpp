@@ -4,6 +4,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/rfc7230.hpp>
+#include <cstring>
 #include <string_view>
 
 namespace duet::server::detail {
@@ -16,15 +17,14 @@ std::string_view sv(boost::beast::string_view s) noexcept {
 }
 
 void assign_lower(std::string& out, std::string_view in) {
-  out.resize(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    out[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-  }
+  out.assign(in);  // a copy, then lower-cased in place (resize() would zero the bytes first)
+  for (char& c : out)
+    c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
 }
 }  // namespace
 
-RequestParser::RequestParser(const Limits& limits, asgi::Scope& scope) : limits_(limits), scope_(scope) {
+RequestParser::RequestParser(const Limits& limits, asgi::Scope& scope, bool fast)
+    : limits_(limits), scope_(scope), try_fast_(fast) {
   header_limit(static_cast<std::uint32_t>(limits.max_request_line + limits.max_header_bytes + 8));
   body_limit(limits.max_body);
   eager(false);
@@ -45,6 +45,7 @@ int RequestParser::status_for(const boost::beast::error_code& ec) const {
 }
 
 int RequestParser::parse_head(const char* data, std::size_t size) {
+  if (try_fast_ && parse_plain_head(data, size)) return 0;
   boost::beast::error_code ec;
   put(boost::asio::buffer(data, size), ec);
   if (ec == http::error::bad_version) {
@@ -81,6 +82,204 @@ std::size_t RequestParser::parse_chunked(const char* data, std::size_t size, std
   return used;
 }
 
+namespace {
+// RFC 9110 tchar: what a method and a field name are made of (Beast's tables for both say the same).
+constexpr bool tchar_table_entry(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+struct TcharTable {
+  bool is[256];
+  constexpr TcharTable() : is() {
+    for (int c = 0; c < 256; ++c)
+      is[c] = tchar_table_entry(static_cast<unsigned char>(c));
+  }
+};
+constexpr TcharTable tchar;
+
+bool is_tchar(char c) noexcept {
+  return tchar.is[static_cast<unsigned char>(c)];
+}
+// Eight bytes at a time: whether any byte of `word` is below `low` or above `high` (the word tests of "has
+// a byte less than n" and "more than n", exact for the whole word; low <= 128, high < 128).
+template <unsigned low, unsigned high>
+bool word_has_outside(std::uint64_t word) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  const std::uint64_t below = (word - ones * low) & ~word & highs;
+  const std::uint64_t above = ((word + ones * (127 - high)) | word) & highs;
+  return (below | above) != 0;
+}
+
+// Skips visible ASCII (0x21-0x7E): the bytes of a target the fast path takes (Beast also takes obs-text;
+// such targets go to Beast). Returns the first other byte.
+const char* skip_target(const char* p, const char* end) noexcept {
+  while (end - p >= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    if (word_has_outside<0x21, 0x7e>(word)) break;
+    p += 8;
+  }
+  while (p<end&& * p> 0x20 && *p < 0x7f)
+    ++p;
+  return p;
+}
+
+// Skips the bytes of a value the fast path takes: visible ASCII, space and tab.
+const char* skip_value(const char* p, const char* end) noexcept {
+  while (end - p >= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    if (word_has_outside<0x20, 0x7e>(word)) break;
+    p += 8;
+  }
+  while (p < end && ((*p >= 0x20 && *p < 0x7f) || *p == '\t'))
+    ++p;
+  return p;
+}
+
+void assign_if_changed(std::string& out, std::string_view value) {
+  // A connection's Scope keeps the last request's strings: most requests repeat the method and version.
+  // Short strings: a byte loop beats a call to memcmp.
+  if (out.size() == value.size()) {
+    std::size_t i = 0;
+    while (i < value.size() && out[i] == value[i])
+      ++i;
+    if (i == value.size()) return;
+  }
+  out.assign(value);
+}
+}  // namespace
+
+bool RequestParser::assign_target(std::string_view target) {
+  std::size_t q = target.find('?');
+  std::string_view raw_path = target.substr(0, q);
+  scope_.raw_path.assign(raw_path);
+  if (q == std::string_view::npos) {
+    scope_.query_string.clear();
+  } else {
+    scope_.query_string.assign(target.substr(q + 1));
+  }
+  if (raw_path.find('%') == std::string_view::npos) {
+    scope_.path.assign(raw_path);
+  } else if (auto decoded = asgi::percent_decode_path(raw_path)) {
+    scope_.path = std::move(*decoded);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool RequestParser::parse_plain_head(const char* data, std::size_t size) {
+  // scan_head passed the head: every line ends in CRLF, no bare CR or LF, no obs-fold, the last line is
+  // empty, the request line and the fields are within their limits.
+  const char* p = data;
+  const char* const end = data + size;
+  auto give_up = [this] {
+    scope_.headers.clear();
+    header_count_ = host_count_ = 0;
+    version_ = 11;
+    head_request_ = false;
+    return false;
+  };
+
+  // Request line: method SP origin-form-target SP HTTP/1.x CRLF.
+  const char* method = p;
+  while (p < end && is_tchar(*p))
+    ++p;
+  if (p == method || p == end || *p != ' ') return give_up();
+  std::string_view method_sv(method, p - method);
+  const char* target = ++p;
+  p = skip_target(p, end);
+  if (p == target || *target != '/' || end - p < 11 || *p != ' ') return give_up();
+  std::string_view target_sv(target, p - target);
+  ++p;
+  if (std::memcmp(p, "HTTP/1.", 7) != 0 || (p[7] != '0' && p[7] != '1') || p[8] != '\r' || p[9] != '\n') {
+    return give_up();
+  }
+  version_ = p[7] == '1' ? 11 : 10;
+  p += 10;
+  head_request_ = method_sv == "HEAD";
+  assign_if_changed(scope_.method, method_sv);
+  assign_if_changed(scope_.http_version, version_ == 11 ? "1.1" : "1.0");
+  if (!assign_target(target_sv)) return give_up();
+
+  // Fields: name ":" OWS value OWS CRLF, until the empty line.
+  bool close = false, keep_alive = false;
+  std::int64_t length = -1;
+  for (;;) {
+    if (end - p < 2) return give_up();
+    if (p[0] == '\r') break;  // the empty line (scan_head: its LF follows)
+    const char* name = p;
+    while (p < end && is_tchar(*p))
+      ++p;
+    if (p == name || p == end || *p != ':') return give_up();
+    const std::size_t name_length = static_cast<std::size_t>(p - name);
+    ++p;
+    while (p < end && (*p == ' ' || *p == '\t'))
+      ++p;
+    const char* value = p;
+    p = skip_value(p, end);
+    if (end - p < 2 || p[0] != '\r' || p[1] != '\n') return give_up();
+    const char* value_end = p;
+    while (value_end > value && (value_end[-1] == ' ' || value_end[-1] == '\t'))
+      --value_end;
+    p += 2;
+    if (++header_count_ > limits_.max_header_count) return give_up();
+
+    auto& header = scope_.headers.emplace_back();
+    assign_lower(header.name, std::string_view(name, name_length));
+    header.value.assign(value, value_end);
+    const std::string_view lower = header.name;
+    const std::string_view v(value, value_end - value);
+    switch (lower.size()) {
+      case 4:
+        if (lower == "host") ++host_count_;
+        break;
+      case 6:
+        if (lower == "expect") return give_up();
+        break;
+      case 7:
+        if (lower == "upgrade") return give_up();
+        break;
+      case 10:
+      case 16:
+        if (lower == "connection" || lower == "proxy-connection") {
+          if (boost::beast::iequals(v, "close")) {
+            close = true;
+          } else if (boost::beast::iequals(v, "keep-alive")) {
+            keep_alive = true;
+          } else {
+            return give_up();  // lists, upgrade, anything else: Beast's token-list rules
+          }
+        }
+        break;
+      case 14:
+        if (lower == "content-length") {
+          if (length >= 0 || v.empty() || v.size() > 18) return give_up();
+          std::int64_t n = 0;
+          for (char c : v) {
+            if (c < '0' || c > '9') return give_up();
+            n = n * 10 + (c - '0');
+          }
+          if (static_cast<std::uint64_t>(n) > limits_.max_body) return give_up();  // Beast: 413
+          length = n;
+        }
+        break;
+      case 17:
+        if (lower == "transfer-encoding") return give_up();
+        break;
+      default:
+        break;
+    }
+  }
+  // RFC 9112 §3.2: exactly one Host in HTTP/1.1 (Beast's path answers 400 otherwise).
+  if (host_count_ > 1 || (version_ == 11 && host_count_ == 0)) return give_up();
+  fast_ = true;
+  fast_keep_alive_ = version_ == 11 ? !close : keep_alive;
+  fast_length_ = length;
+  return true;
+}
+
 void RequestParser::on_request_impl(http::verb method, boost::beast::string_view method_str,
                                     boost::beast::string_view target_bv, int version,
                                     boost::beast::error_code& ec) {
@@ -111,21 +310,7 @@ void RequestParser::on_request_impl(http::verb method, boost::beast::string_view
     fail(ec, 400);
     return;
   }
-  std::size_t q = target.find('?');
-  std::string_view raw_path = target.substr(0, q);
-  scope_.raw_path.assign(raw_path);
-  if (q == std::string_view::npos) {
-    scope_.query_string.clear();
-  } else {
-    scope_.query_string.assign(target.substr(q + 1));
-  }
-  if (raw_path.find('%') == std::string_view::npos) {
-    scope_.path.assign(raw_path);
-  } else if (auto decoded = asgi::percent_decode_path(raw_path)) {
-    scope_.path = std::move(*decoded);
-  } else {
-    fail(ec, 400);
-  }
+  if (!assign_target(target)) fail(ec, 400);
 }
 
 void RequestParser::on_field_impl(http::field name, boost::beast::string_view name_string,

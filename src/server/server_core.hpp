@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <ctime>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -19,7 +20,21 @@
 
 namespace duet::server::detail {
 
-using Clock = std::chrono::steady_clock;
+/// The clock of connection deadlines: CLOCK_MONOTONIC_COARSE, read from the vDSO without the TSC (about
+/// 3 ns against steady_clock's 30-45 ns under kvm-clock). Deadlines are set two or three times per request
+/// and checked by a sweep once a second, so its resolution (a few milliseconds) loses nothing.
+struct Clock {
+  using duration = std::chrono::nanoseconds;
+  using rep = duration::rep;
+  using period = duration::period;
+  using time_point = std::chrono::time_point<Clock, duration>;
+  static constexpr bool is_steady = true;
+  static time_point now() noexcept {
+    timespec ts;
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return time_point(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
+  }
+};
 
 class LoopState;
 
