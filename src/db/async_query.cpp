@@ -54,7 +54,23 @@ Task<postgresql::Result> async_run_sql(const std::string& alias, std::string& sq
   co_return co_await pool.query(std::move(text), std::move(params));
 }
 
+namespace {
+
+/// async_run_sql for a `$n` text shared by a cached shape (CompiledQuery::native_sql).
+Task<postgresql::Result> async_run_shared(const std::string& alias, std::shared_ptr<const std::string> text,
+                                          std::vector<Value>& params, bool read) {
+  if (auto* tx = pinned_transaction(alias)) co_return co_await tx->query(*text, std::move(params));
+  auto executor = co_await asio::this_coro::executor;
+  auto& pool = postgresql::loop_pool(executor, alias);
+  if (read) co_return co_await pool.read(std::move(text), std::move(params));
+  co_return co_await pool.query(std::move(text), std::move(params));
+}
+
+}  // namespace
+
 Task<postgresql::Result> async_run(const std::string& alias, CompiledQuery& compiled, bool read) {
+  if (compiled.native_sql)
+    return async_run_shared(alias, std::move(compiled.native_sql), compiled.params, read);
   return async_run_sql(alias, compiled.sql, compiled.params, read);
 }
 

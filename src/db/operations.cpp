@@ -128,22 +128,26 @@ std::string Operations::pattern_lookup(std::string_view lookup, const std::strin
 
 std::string Operations::limit_offset(std::int64_t low, std::optional<std::int64_t> high,
                                      std::vector<Value>& params) const {
+  limit_params(low, high, params);
   if (vendor_ == Vendor::postgresql) {
     // No LIMIT without an upper bound (SQLite's LIMIT -1 is an error here).
     std::string out;
-    if (high) {
-      params.emplace_back(*high - low);
-      out += " LIMIT ?";
-    }
-    if (low) {
-      params.emplace_back(low);
-      out += " OFFSET ?";
-    }
+    if (high) out += " LIMIT ?";
+    if (low) out += " OFFSET ?";
     return out;
+  }
+  return " LIMIT ? OFFSET ?";
+}
+
+void Operations::limit_params(std::int64_t low, std::optional<std::int64_t> high,
+                              std::vector<Value>& params) const {
+  if (vendor_ == Vendor::postgresql) {
+    if (high) params.emplace_back(*high - low);
+    if (low) params.emplace_back(low);
+    return;
   }
   params.emplace_back(high ? *high - low : -1);
   params.emplace_back(low);
-  return " LIMIT ? OFFSET ?";
 }
 
 std::string Operations::aggregate(std::string_view function, bool distinct, const std::string& arg) const {

@@ -35,6 +35,8 @@ class Operations {
   /// " LIMIT ? OFFSET ?" (or the parts needed), pushing its parameters.
   std::string limit_offset(std::int64_t low, std::optional<std::int64_t> high,
                            std::vector<Value>& params) const;
+  /// Only the parameters of limit_offset() (a cached statement already has its SQL).
+  void limit_params(std::int64_t low, std::optional<std::int64_t> high, std::vector<Value>& params) const;
 
   /// An aggregate call: Avg is a float on every backend, as Django's Avg over integers is.
   std::string aggregate(std::string_view function, bool distinct, const std::string& arg) const;

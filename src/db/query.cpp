@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "backends/postgresql/placeholders.hpp"
 #include "compiler.hpp"
 #include "duet/db/connection.hpp"
 #include "duet/db/exceptions.hpp"
@@ -195,25 +196,60 @@ std::string assemble(const Query& q, Compiler& c, const std::string& cols, std::
 
 static CompiledQuery compile_select_uncached(const Query& q);
 
-CompiledQuery compile_select(const Query& q) {
+namespace {
+
+/// compile_select, with `window`'s limits instead of q's when given (q is then unsliced).
+CompiledQuery compile_select_in(const Query& q, const Window* window) {
   thread_local std::string key;  // reused: no allocation per query once it has grown
   key.clear();
-  bool cacheable = select_shape(q, key);
+  bool cacheable = select_shape(q, key, window);
+  const std::int64_t low = window ? window->low_mark : q.low_mark;
+  const std::optional<std::int64_t>& high = window ? window->high_mark : q.high_mark;
   if (cacheable) {
-    if (const CompiledQuery* hit = cached_select(key)) {
+    if (const CachedSelect* hit = cached_select(key)) {
       CompiledQuery out;
-      out.sql = hit->sql;
-      out.plan = hit->plan;
+      out.sql = hit->compiled.sql;
+      out.plan = hit->compiled.plan;
+      out.native_sql = hit->compiled.native_sql;
       if (auto& root = q.where.node()) append_params(*root, out.params);
-      if (q.is_sliced()) Operations(vendor_for(q.alias)).limit_offset(q.low_mark, q.high_mark, out.params);
+      if (low != 0 || high) Operations(hit->vendor).limit_params(low, high, out.params);
       return out;
     }
   }
   std::string shape =
       cacheable ? key : std::string();  // `key` is the thread's scratch: kept over the compile
-  CompiledQuery out = compile_select_uncached(q);
-  if (cacheable) remember_select(std::move(shape), out);
+  CompiledQuery out;
+  if (window) {
+    Query limited(q);
+    limited.set_limits(window->low_mark, window->high_mark);
+    out = compile_select_uncached(limited);
+  } else {
+    out = compile_select_uncached(q);
+  }
+  if (cacheable) {
+    auto vendor = vendor_for(q.alias);
+    // Every later query of this shape shares the PostgreSQL text, rewritten once here.
+    if (vendor == Vendor::postgresql)
+      out.native_sql = std::make_shared<const std::string>(postgresql::to_dollar_placeholders(out.sql));
+    remember_select(std::move(shape), out, vendor);
+  }
   return out;
+}
+
+}  // namespace
+
+CompiledQuery compile_select(const Query& q) {
+  return compile_select_in(q, nullptr);
+}
+
+CompiledQuery compile_select_window(const Query& q, std::int64_t low, std::int64_t high) {
+  if (q.is_sliced()) {
+    Query limited(q);
+    limited.set_limits(low, high);
+    return compile_select_in(limited, nullptr);
+  }
+  Window window{low, high};
+  return compile_select_in(q, &window);
 }
 
 static CompiledQuery compile_select_uncached(const Query& q) {

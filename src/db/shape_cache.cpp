@@ -47,7 +47,7 @@ bool cacheable_lookup(std::string_view lookup) {
 struct Caches {
   std::uint64_t generation = 0;
   std::unordered_set<std::string> checked;
-  std::unordered_map<std::string, CompiledQuery> selects;
+  std::unordered_map<std::string, CachedSelect> selects;
 
   void sync() {
     auto g = configuration_generation();
@@ -107,14 +107,16 @@ void append_params(const Q::Node& n, std::vector<Value>& params) {
   }
 }
 
-bool select_shape(const Query& q, std::string& key) {
+bool select_shape(const Query& q, std::string& key, const Window* window) {
   if (!q.annotations.empty()) return false;
   key.reserve(128);
   key.push_back('S');
   append_pointer(key, q.model);
   append_text(key, q.alias);
+  const bool low = window ? window->low_mark != 0 : q.low_mark != 0;
+  const bool high = window ? window->high_mark.has_value() : q.high_mark.has_value();
   key.push_back(static_cast<char>('a' + (q.distinct ? 1 : 0) + (q.ordering_set ? 2 : 0) +
-                                  (q.reversed ? 4 : 0) + (q.low_mark != 0 ? 8 : 0) + (q.high_mark ? 16 : 0)));
+                                  (q.reversed ? 4 : 0) + (low ? 8 : 0) + (high ? 16 : 0)));
   for (auto& o : q.order_by) {
     append_text(key, o.path);
     key.push_back(o.descending ? '-' : '+');
@@ -138,18 +140,19 @@ void remember_checked(std::string key) {
   c.checked.insert(std::move(key));
 }
 
-const CompiledQuery* cached_select(const std::string& key) {
+const CachedSelect* cached_select(const std::string& key) {
   auto& c = caches();
   auto it = c.selects.find(key);
   return it == c.selects.end() ? nullptr : &it->second;
 }
 
-void remember_select(std::string key, const CompiledQuery& compiled) {
+void remember_select(std::string key, const CompiledQuery& compiled, Vendor vendor) {
   auto& c = caches();
   if (c.selects.size() >= kMaxShapes) c.selects.clear();
-  CompiledQuery entry;
-  entry.sql = compiled.sql;
-  entry.plan = compiled.plan;
+  CachedSelect entry{{}, vendor};
+  entry.compiled.sql = compiled.sql;
+  entry.compiled.plan = compiled.plan;
+  entry.compiled.native_sql = compiled.native_sql;
   c.selects.insert_or_assign(std::move(key), std::move(entry));
 }
 

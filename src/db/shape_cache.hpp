@@ -4,10 +4,13 @@
 // collects its values.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "duet/db/models/query.hpp"
+#include "operations.hpp"
 
 namespace duet::db::detail {
 
@@ -17,15 +20,27 @@ bool append_shape(const Q::Node& n, std::string& key);
 /// The parameters of a cacheable condition, in the order the compiler binds them.
 void append_params(const Q::Node& n, std::vector<Value>& params);
 
-/// The shape of a whole select (compile_select), or false when it is not cacheable (annotations).
-bool select_shape(const Query& q, std::string& key);
+/// The LIMIT/OFFSET window a select is compiled with, when not the query's own (compile_select_window).
+struct Window {
+  std::int64_t low_mark = 0;
+  std::optional<std::int64_t> high_mark;
+};
+
+/// The shape of a whole select (compile_select), or false when it is not cacheable (annotations). `window`:
+/// the limits to compile with instead of the query's.
+bool select_shape(const Query& q, std::string& key, const Window* window = nullptr);
 
 /// Query::add_q's eager check of `added` on `model` (no annotations) passed before for this shape.
 bool shape_checked(const std::string& key);
 void remember_checked(std::string key);
 
-/// A cached compile_select() result for `key`: SQL and plan (the parameters are collected anew).
-const CompiledQuery* cached_select(const std::string& key);
-void remember_select(std::string key, const CompiledQuery& compiled);
+/// A cached compile_select() result: SQL and plan (the parameters are collected anew), and the vendor it
+/// was compiled for (the alias is part of the shape).
+struct CachedSelect {
+  CompiledQuery compiled;
+  Vendor vendor;
+};
+const CachedSelect* cached_select(const std::string& key);
+void remember_select(std::string key, const CompiledQuery& compiled, Vendor vendor);
 
 }  // namespace duet::db::detail

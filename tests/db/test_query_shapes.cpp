@@ -103,3 +103,39 @@ TEST_F(QueryShapeTest, ErrorsAreNeverCached) {
   EXPECT_THROW(Book::objects().filter("pages__in", 150), db::ValueError);
   EXPECT_THROW(Book::objects().filter("pages__in", 150), db::ValueError);
 }
+
+TEST_F(QueryShapeTest, AWindowCompilesAsTheSlicedQueryWithoutCopyingIt) {
+  // get()'s implicit [0:21]: the same SQL and values as slicing the query, fresh and from the cache.
+  for (int run = 0; run < 2; ++run) {
+    auto qs = Book::objects().filter("pages__gt", 100 + run).order_by({"title"});
+    auto windowed = db::detail::compile_select_window(qs.query(), 0, 21);
+    auto sliced = db::detail::compile_select(qs.slice(0, 21).query());
+    EXPECT_EQ(windowed.sql, sliced.sql) << run;
+    EXPECT_EQ(windowed.params, sliced.params) << run;
+    // A window over a sliced query narrows it, as slice() does.
+    auto narrowed = db::detail::compile_select_window(qs.slice(1, 3).query(), 0, 21);
+    auto twice = db::detail::compile_select(qs.slice(1, 3).slice(0, 21).query());
+    EXPECT_EQ(narrowed.sql, twice.sql) << run;
+    EXPECT_EQ(narrowed.params, twice.params) << run;
+  }
+  EXPECT_EQ(Book::objects().filter("pages__gt", 200).order_by({"title"}).slice(0, 21).list().size(), 2u);
+}
+
+TEST_F(QueryShapeTest, ACachedShapeCarriesItsPostgresqlTextSharedByEveryQuery) {
+  auto a = db::detail::compile_select(Book::objects().filter("title", "Dune").query());
+  auto b = db::detail::compile_select(Book::objects().filter("title", "Emma").query());
+  if (db::testing::on_postgresql()) {
+    ASSERT_TRUE(a.native_sql);
+    EXPECT_EQ(a.native_sql, b.native_sql);  // one text, shared: the driver finds its statement by address
+    EXPECT_NE(a.sql.find('?'), std::string::npos);
+    EXPECT_EQ(a.native_sql->find('?'), std::string::npos);
+    EXPECT_NE(a.native_sql->find("$1"), std::string::npos);
+  } else {
+    EXPECT_FALSE(a.native_sql);
+    EXPECT_FALSE(b.native_sql);
+  }
+  // Not a shape (an annotation): nothing cached, nothing shared.
+  auto annotated = db::detail::compile_select(
+      Book::objects().annotate({{"double_pages", db::F("pages") * 2}}).filter("title", "Dune").query());
+  EXPECT_FALSE(annotated.native_sql);
+}

@@ -105,11 +105,18 @@ struct CompiledQuery {
   std::string sql;
   std::vector<Value> params;
   SelectPlan plan;
+  /// `sql` with PostgreSQL's `$n` placeholders, when a cached shape on a PostgreSQL alias provided it: one
+  /// text shared by every query of that shape, which the async driver looks up by address (no rewrite, copy
+  /// or hash of the text per query). Null otherwise.
+  std::shared_ptr<const std::string> native_sql;
 };
 
 namespace detail {
 
 CompiledQuery compile_select(const Query& q);
+/// compile_select() of `q` sliced to [low, high) (as QuerySet::slice() on an unsliced `q`), without copying
+/// `q` when its shape was compiled before: get() limits every query it runs this way.
+CompiledQuery compile_select_window(const Query& q, std::int64_t low, std::int64_t high);
 /// values()/values_list(): the named fields (paths across keys allowed) and annotations; none = every
 /// concrete field by attname.
 CompiledQuery compile_values(const Query& q, const std::vector<std::string>& fields,

@@ -430,9 +430,10 @@ class QuerySet {
   }
   Task<T> native_get(const Q& q) const {
     auto qs = q.empty() ? *this : filter(q);
-    if (!qs.q_->is_sliced()) qs = qs.slice(0, 21);
-    // native_list()'s steps inline: get() is the hottest a-method (one coroutine frame less).
-    auto compiled = detail::compile_select(*qs.q_);
+    // native_list()'s steps inline: get() is the hottest a-method (one coroutine frame less). Limited as
+    // do_get() does, without a copy of the query for the slice.
+    auto compiled =
+        qs.q_->is_sliced() ? detail::compile_select(*qs.q_) : detail::compile_select_window(*qs.q_, 0, 21);
     auto result = co_await detail::async_run(qs.q_->alias, compiled, /*read=*/true);
     auto rows = qs.hydrate_all(result, compiled);
     if (rows.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(model()));

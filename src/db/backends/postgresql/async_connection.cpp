@@ -68,8 +68,10 @@ class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnectio
   /// `target`: the executor the result is delivered on (the awaiting coroutine's). `shared_read`: the
   /// caller vouches that the statement only reads, outside any transaction (see AsyncConnection::read):
   /// it may then share its sync point with the other such reads of this turn of the loop.
-  void submit(std::string_view sql, std::vector<Value> params, ResultHandler handler, Executor target,
-              bool shared_read = false);
+  /// `shared_text`: `sql` itself, when the caller holds it shared (the ORM's cached shapes): its statement is
+  /// then found by the text's address.
+  void submit(std::string_view sql, const std::shared_ptr<const std::string>& shared_text,
+              std::vector<Value> params, ResultHandler handler, Executor target, bool shared_read = false);
   void wait_notification(NotificationHandler handler);
   void close() noexcept;
 
@@ -117,6 +119,35 @@ class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnectio
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, Statement, TextHash, std::equal_to<>> statements_;
+  /// Statements by the address of a shared text (see submit): a pointer's hash instead of the text's. Each
+  /// entry keeps its text alive, so the address cannot be reused for another text while it is here.
+  struct ByAddress {
+    std::shared_ptr<const std::string> text;
+    Statement* statement;
+  };
+  std::unordered_map<const std::string*, ByAddress> by_address_;
+
+  Statement* find_statement(std::string_view sql, const std::shared_ptr<const std::string>& shared_text) {
+    if (shared_text) {
+      if (auto it = by_address_.find(shared_text.get()); it != by_address_.end()) return it->second.statement;
+    }
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) return nullptr;
+    if (shared_text) remember_address(shared_text, &it->second);
+    return &it->second;
+  }
+  void remember_address(const std::shared_ptr<const std::string>& text, Statement* statement) {
+    // Bounded (the ORM's shape cache starts over when full, with new texts): only a shortcut, the
+    // statements themselves stay in statements_.
+    if (by_address_.size() >= 1024) by_address_.clear();
+    by_address_.insert_or_assign(text.get(), ByAddress{text, statement});
+  }
+  void forget_statement(const std::string& sql) {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) return;
+    std::erase_if(by_address_, [&](const auto& e) { return e.second.statement == &it->second; });
+    statements_.erase(it);
+  }
   std::uint64_t queries_ = 0;
   std::uint64_t statement_counter_ = 0;
 
@@ -257,8 +288,10 @@ Task<void> AsyncConnection::Impl::check_isolation() {
   share_reads_ = read_committed;
 }
 
-void AsyncConnection::Impl::submit(std::string_view sql, std::vector<Value> params, ResultHandler handler,
-                                   Executor target, bool shared_read) {
+void AsyncConnection::Impl::submit(std::string_view sql,
+                                   const std::shared_ptr<const std::string>& shared_text,
+                                   std::vector<Value> params, ResultHandler handler, Executor target,
+                                   bool shared_read) {
   if (!conn_ || broken_) {
     complete(executor_, std::move(handler),
              detail::connection_error(
@@ -280,33 +313,37 @@ void AsyncConnection::Impl::submit(std::string_view sql, std::vector<Value> para
     complete(executor_, std::move(handler), bad_params, Result{});
     return;
   }
-  cork();
   Pending p{std::move(handler), std::move(target), {}, nullptr, {}, {}};
   int ok = 1;
-  auto cached = statements_.find(sql);
+  Statement* cached = find_statement(sql, shared_text);
   // A read joins the open group only when its statement is prepared already: a preparation skipped after an
   // earlier failure would leave a name in the cache that the server never created. Anything else goes
   // after the group's sync point: nothing else may share the reads' implicit transaction.
-  const bool share = shared_read && share_reads_ && cached != statements_.end();
-  if (!share) close_group();
+  const bool share = shared_read && share_reads_ && cached;
+  // A shared read is only buffered (its group is sent once, at the end of the turn): no cork needed.
+  if (!share) {
+    cork();
+    close_group();
+  }
   if (!conn_ || broken_) {
     complete(executor_, std::move(p.handler),
              detail::connection_error(fmt::format("the PostgreSQL connection is broken: {}", broken_reason_)),
              Result{});
     return;
   }
-  if (cached == statements_.end() && statements_.size() < config_.statement_cache_size) {
+  if (!cached && statements_.size() < config_.statement_cache_size) {
     // Prepared once, then executed by name: the server parses and plans it once per connection. The
     // preparation is pipelined ahead of its first execution, so later queries may use the name at once.
     std::string name = fmt::format("duet_{}", ++statement_counter_);
-    auto text = std::make_shared<const std::string>(sql);
+    auto text = shared_text ? shared_text : std::make_shared<const std::string>(sql);
     ok = PQsendPrepare(conn_, name.c_str(), text->c_str(), 0, nullptr);
-    cached = statements_.emplace(*text, Statement{name, text}).first;
+    cached = &statements_.emplace(*text, Statement{name, text}).first->second;
+    if (shared_text) remember_address(shared_text, cached);
     p.prepared = name;
   }
   if (ok) {
-    if (cached != statements_.end()) {
-      ok = PQsendQueryPrepared(conn_, cached->second.name.c_str(), bound.count(), bound.values.data(),
+    if (cached) {
+      ok = PQsendQueryPrepared(conn_, cached->name.c_str(), bound.count(), bound.values.data(),
                                bound.lengths.data(), bound.formats.data(), 0);
     } else {
       p.sql = std::make_shared<const std::string>(sql);
@@ -325,7 +362,7 @@ void AsyncConnection::Impl::submit(std::string_view sql, std::vector<Value> para
     return;
   }
   ++queries_;
-  if (!p.sql) p.sql = cached->second.text;
+  if (!p.sql) p.sql = cached->text;
   p.shared = share;
   p.synced = !share;
   if (share) p.params = std::move(params);
@@ -383,7 +420,7 @@ void AsyncConnection::Impl::finish_group() {
     Pending done = std::move(pending_.front());
     pending_.pop_front();
     const bool last = done.synced;
-    if (done.prepare_failed) statements_.erase(*done.sql);
+    if (done.prepare_failed) forget_statement(*done.sql);
     if (done.aborted && done.handler) {
       again.push_back(std::move(done));
     } else {
@@ -396,7 +433,7 @@ void AsyncConnection::Impl::finish_group() {
   // changed anything the first time.
   for (auto& p : again) {
     auto text = p.sql;
-    submit(*text, std::move(p.params), std::move(p.handler), std::move(p.target), false);
+    submit(*text, text, std::move(p.params), std::move(p.handler), std::move(p.target), false);
   }
 }
 
@@ -623,12 +660,14 @@ namespace {
 /// AsyncConnection::query's coroutine. It owns the connection's state from the call on, not the handle: a
 /// Pool hands out this task for a connection of its own (see Pool::query), which may be pruned meanwhile.
 Task<Result> run_query(std::shared_ptr<AsyncConnection::Impl> impl, std::string sql,
-                       std::vector<Value> params, bool shared_read) {
+                       std::shared_ptr<const std::string> shared_sql, std::vector<Value> params,
+                       bool shared_read) {
   if (!impl) throw ProgrammingError("query() on an AsyncConnection that is not connected");
   Executor target = co_await asio::this_coro::executor;
+  std::string_view text = shared_sql ? std::string_view(*shared_sql) : std::string_view(sql);
   auto [error, result] = co_await initiate<void(std::exception_ptr, Result)>(
       [&](auto handler) {
-        impl->submit(sql, std::move(params), std::move(handler), std::move(target), shared_read);
+        impl->submit(text, shared_sql, std::move(params), std::move(handler), std::move(target), shared_read);
       },
       asio::as_tuple(asio::use_awaitable));
   if (error) std::rethrow_exception(error);
@@ -638,11 +677,21 @@ Task<Result> run_query(std::shared_ptr<AsyncConnection::Impl> impl, std::string 
 }  // namespace
 
 Task<Result> AsyncConnection::query(std::string sql, std::vector<Value> params) {
-  return run_query(impl_, std::move(sql), std::move(params), false);
+  return run_query(impl_, std::move(sql), nullptr, std::move(params), false);
 }
 
 Task<Result> AsyncConnection::read(std::string sql, std::vector<Value> params) {
-  return run_query(impl_, std::move(sql), std::move(params), true);
+  return run_query(impl_, std::move(sql), nullptr, std::move(params), true);
+}
+
+Task<Result> AsyncConnection::query(std::shared_ptr<const std::string> sql, std::vector<Value> params) {
+  if (!sql) throw ProgrammingError("query() without SQL");
+  return run_query(impl_, {}, std::move(sql), std::move(params), false);
+}
+
+Task<Result> AsyncConnection::read(std::shared_ptr<const std::string> sql, std::vector<Value> params) {
+  if (!sql) throw ProgrammingError("read() without SQL");
+  return run_query(impl_, {}, std::move(sql), std::move(params), true);
 }
 
 Task<std::int64_t> AsyncConnection::execute(std::string sql, std::vector<Value> params) {
@@ -652,7 +701,7 @@ Task<std::int64_t> AsyncConnection::execute(std::string sql, std::vector<Value> 
 
 void AsyncConnection::send_detached(std::string sql) {
   if (!impl_) return;
-  impl_->submit(sql, {}, asio::bind_executor(impl_->executor_, [](std::exception_ptr, Result) {}),
+  impl_->submit(sql, nullptr, {}, asio::bind_executor(impl_->executor_, [](std::exception_ptr, Result) {}),
                 impl_->executor_);
 }
 

@@ -377,14 +377,42 @@ namespace {
 /// served first (and while they wait nothing is free anyway).
 PoolSlot* ready_slot(PoolState& state) {
   if (!state.waiters.empty()) return nullptr;
-  state.prune();
-  PoolSlot* best = state.least_busy();
-  if (best && (best->conn.in_flight() < state.options.pipeline_depth || !state.room())) return best;
+  // One pass: the least busy free connection, and whether a broken one awaits pruning (rare).
+  PoolSlot* best = nullptr;
+  std::size_t best_in_flight = 0;
+  bool broken = false;
+  for (auto& s : state.slots) {
+    if (s->leased) continue;
+    if (!s->conn.is_open()) {
+      broken = true;
+      continue;
+    }
+    std::size_t n = s->conn.in_flight();
+    if (!best || n < best_in_flight) {
+      best = s.get();
+      best_in_flight = n;
+    }
+  }
+  if (broken) {
+    state.prune();
+    best = state.least_busy();
+    if (best) best_in_flight = best->conn.in_flight();
+  }
+  if (best && (best_in_flight < state.options.pipeline_depth || !state.room())) return best;
   return nullptr;
 }
 
+/// The connection's query() or read() coroutine for `sql`: the caller's own text, or one it keeps shared
+/// across calls (AsyncConnection::query).
+template <class Text>
+Task<Result> run_on(PoolSlot& slot, Text sql, std::vector<Value> params, bool read) {
+  if (read) return slot.conn.read(std::move(sql), std::move(params));
+  return slot.conn.query(std::move(sql), std::move(params));
+}
+
 /// Pool::query's slow path: opens a connection or waits for one.
-Task<Result> query_when_ready(std::shared_ptr<PoolState> state, std::string sql, std::vector<Value> params,
+template <class Text>
+Task<Result> query_when_ready(std::shared_ptr<PoolState> state, Text sql, std::vector<Value> params,
                               bool read) {
   auto deadline = Clock::now() + state->options.acquire_timeout;
   PoolSlot* slot = nullptr;
@@ -395,27 +423,38 @@ Task<Result> query_when_ready(std::shared_ptr<PoolState> state, std::string sql,
     slot = ready_slot(*state);
     if (!slot) slot = co_await state->wait(deadline, false);
   }
-  // Two statements, not `co_await (read ? a : b)`: g++ 12 destroys the awaitable of such a conditional
-  // twice.
-  if (read) co_return co_await slot->conn.read(std::move(sql), std::move(params));
-  co_return co_await slot->conn.query(std::move(sql), std::move(params));
+  co_return co_await run_on(*slot, std::move(sql), std::move(params), read);
+}
+
+/// Pool::query and Pool::read. Not a coroutine: when a connection can take the query now (nearly always,
+/// once the pool is warm), its own query() coroutine is the one awaited, one coroutine frame less per
+/// query. That coroutine keeps the connection alive itself, and is awaited at once by the caller, before
+/// the slot could be pruned.
+template <class Text>
+Task<Result> submit(const std::shared_ptr<PoolState>& state, Text sql, std::vector<Value> params, bool read) {
+  state->check_thread();
+  if (PoolSlot* slot = ready_slot(*state)) return run_on(*slot, std::move(sql), std::move(params), read);
+  return query_when_ready(state, std::move(sql), std::move(params), read);
 }
 
 }  // namespace
 
 Task<Result> Pool::query(std::string sql, std::vector<Value> params) {
-  state_->check_thread();
-  // Not a coroutine: when a connection can take the query now (nearly always, once the pool is warm), its
-  // own query() coroutine is the one awaited, one coroutine frame less per query. That coroutine keeps the
-  // connection alive itself, and is awaited at once by the caller, before the slot could be pruned.
-  if (PoolSlot* slot = ready_slot(*state_)) return slot->conn.query(std::move(sql), std::move(params));
-  return query_when_ready(state_, std::move(sql), std::move(params), false);
+  return submit(state_, std::move(sql), std::move(params), false);
 }
 
 Task<Result> Pool::read(std::string sql, std::vector<Value> params) {
-  state_->check_thread();
-  if (PoolSlot* slot = ready_slot(*state_)) return slot->conn.read(std::move(sql), std::move(params));
-  return query_when_ready(state_, std::move(sql), std::move(params), true);
+  return submit(state_, std::move(sql), std::move(params), true);
+}
+
+Task<Result> Pool::query(std::shared_ptr<const std::string> sql, std::vector<Value> params) {
+  if (!sql) throw ProgrammingError("query() without SQL");
+  return submit(state_, std::move(sql), std::move(params), false);
+}
+
+Task<Result> Pool::read(std::shared_ptr<const std::string> sql, std::vector<Value> params) {
+  if (!sql) throw ProgrammingError("read() without SQL");
+  return submit(state_, std::move(sql), std::move(params), true);
 }
 
 Task<std::int64_t> Pool::execute(std::string sql, std::vector<Value> params) {

@@ -77,6 +77,10 @@ class AsyncConnection {
   /// (skipped by the server) are sent again on their own: each read completes as it would have alone. The
   /// ORM's a-methods use it for their SELECTs outside aatomic().
   Task<Result> read(std::string sql, std::vector<Value> params = {});
+  /// query() and read() of a text the caller keeps shared across calls (the ORM's compiled shapes): its
+  /// prepared statement is found by the text's address, without hashing or copying the text.
+  Task<Result> query(std::shared_ptr<const std::string> sql, std::vector<Value> params);
+  Task<Result> read(std::shared_ptr<const std::string> sql, std::vector<Value> params);
   /// Runs one statement and returns the number of rows it changed.
   Task<std::int64_t> execute(std::string sql, std::vector<Value> params = {});
   /// Sends a statement without waiting for it (its result is dropped); later queries on this connection
