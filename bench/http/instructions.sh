@@ -4,10 +4,16 @@
 # machine does. Each server runs twice under callgrind, for N and 3N requests (4 connections, one request in
 # flight each); the difference divided by 2N leaves out start-up and shutdown. strace -c counts the calls.
 #   bench/http/instructions.sh <path to hello binary> [N, default 2000] [path, default /plaintext]
+# CONNS=256 spreads the requests over that many connections (default 4). CACHE=1 also simulates the caches
+# (32 KiB L1, 1 MiB last level): first-level data misses per request count the cache lines of per-connection
+# state a request touches, what grows with the connection count (the callgrind figure then takes longer).
 set -euo pipefail
 HELLO=${1:?usage: instructions.sh <hello binary> [N] [path]}
 N=${2:-2000}
 URL_PATH=${3:-/plaintext}
+CONNS=${CONNS:-4}
+CACHE_ARGS=()
+if [ "${CACHE:-0}" = 1 ]; then CACHE_ARGS=(--cache-sim=yes --D1=32768,8,64 --I1=32768,8,64 --LL=1048576,16,64); fi
 HERE=$(cd "$(dirname "$0")" && pwd)
 DIR=$(mktemp -d /tmp/duet-bench-instr.XXXXXX)
 trap 'rm -rf "$DIR"' EXIT
@@ -29,18 +35,25 @@ run() {
   fi
   pid=$!
   wait_port "$port"
-  /usr/bin/python3 "$HERE/keepalive_client.py" "$port" "$requests" 4 "$URL_PATH" >/dev/null
+  /usr/bin/python3 "$HERE/keepalive_client.py" "$port" "$requests" "$CONNS" "$URL_PATH" >/dev/null
   if [ "$what" = nginx ]; then kill -QUIT "$(cat "$DIR/ng$port/nginx.pid")"; else kill -TERM "$(pgrep -P "$pid" | tail -1 || echo "$pid")" 2>/dev/null || kill -TERM "$pid"; fi
   wait "$pid" || true
 }
 
 total() { callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'; }
+# With CACHE=1: the D1 read and write misses (the 5th and 6th events) of the totals line.
+d1_misses() {
+  callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ { n = 0; for (i = 1; i <= NF; ++i) if ($i !~ /[(%)]/) { gsub(",", "", $i); v[++n] = $i } print v[5] + v[6] }'
+}
 
 for what in duet nginx; do
-  run "$what" "$N" valgrind --tool=callgrind --callgrind-out-file="$DIR/$what.1" -q
-  run "$what" $((3 * N)) valgrind --tool=callgrind --callgrind-out-file="$DIR/$what.3" -q
+  run "$what" "$N" valgrind --tool=callgrind "${CACHE_ARGS[@]}" --callgrind-out-file="$DIR/$what.1" -q
+  run "$what" $((3 * N)) valgrind --tool=callgrind "${CACHE_ARGS[@]}" --callgrind-out-file="$DIR/$what.3" -q
   per=$(( ($(total "$DIR/$what.3") - $(total "$DIR/$what.1")) / (2 * N) ))
   echo "http_instructions_per_request_${what}: $per instructions"
+  if [ "${CACHE:-0}" = 1 ]; then
+    echo "http_l1d_misses_per_request_${what}: $(awk -v a="$(d1_misses "$DIR/$what.1")" -v b="$(d1_misses "$DIR/$what.3")" -v n="$N" 'BEGIN { printf "%.1f", (b - a) / (2 * n) }') misses"
+  fi
   run "$what" "$N" strace -f -c -o "$DIR/$what.strace"
   # strace -c: "% time, seconds, usecs/call, calls, [errors], syscall": calls is the 4th column.
   awk -v n="$N" -v w="$what" '$NF ~ /^(recvfrom|read|sendto|writev|write|epoll_wait|epoll_ctl|futex)$/ {
