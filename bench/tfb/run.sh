@@ -2,7 +2,7 @@
 # TechEmpower's six tests against duet's examples/tfb and TechEmpower's Django app (Debian's python3-django
 # under gunicorn), on the same data (SQLite, or PostgreSQL with DB=postgresql), in the same run. Prints `name: value unit` lines: req/s, p99
 # latency, errors (non-2xx + socket errors) and the ratio to Django.
-#   [DB=postgresql] [ROWS="db fortunes"] bench/tfb/run.sh <path to tfb binary> [duration seconds]
+#   [DB=postgresql] [ROWS="db fortunes"] [WARMUP=2] bench/tfb/run.sh <path to tfb binary> [duration seconds]
 # On PostgreSQL duet's raw-SQL variants (/raw/...) are measured too (Django's column shows its ORM views).
 # Peers: DUET_WITH_PEERS=1 scripts/install-deps.sh (wrk, python3-django, gunicorn).
 set -euo pipefail
@@ -15,6 +15,10 @@ REPO=$(cd "$HERE/../.." && pwd)
 DB=${DB:-sqlite}
 # ROWS="db queries_20 ...": only these rows (names as printed; nginx_plaintext = the scale row); default all.
 ROWS=${ROWS:-}
+# WARMUP seconds of the same load before each measured run (TechEmpower warms up each test before measuring
+# it): the first row otherwise also measures the start (pools connecting, statements being prepared, caches
+# filling), which shows in its p99. WARMUP=0 measures cold.
+WARMUP=${WARMUP:-2}
 DIR=$(mktemp -d /tmp/duet-bench-tfb.XXXXXX)
 chmod 755 "$DIR"  # the PostgreSQL server may run as another user (as root: postgres)
 PIDS=()
@@ -34,6 +38,7 @@ wait_up() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep
 # Prints "<req/s> <p99 ms> <errors>".
 run_wrk() {
   local url=$1 conns=$2 out
+  if ((WARMUP > 0)); then wrk -t2 -c"$conns" -d"${WARMUP}s" "$url" >/dev/null; fi
   out=$(wrk -t2 -c"$conns" -d"${DURATION}s" --latency "$url")
   local rps p99 errors
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
@@ -66,8 +71,8 @@ PIDS+=($!)
 wait_up "http://127.0.0.1:$DUET_PORT/plaintext"
 wait_up "http://127.0.0.1:$DJANGO_PORT/plaintext"
 
-printf '# %s s per row, %s workers each; duet %s vs Django %s under gunicorn (%s); load average %s\n' \
-  "$DURATION" "$WORKERS" "$(basename "$TFB")" "$(/usr/bin/python3 -c 'import django; print(django.get_version())')" \
+printf '# %s s per row after %s s of warm-up, %s workers each; duet %s vs Django %s under gunicorn (%s); load average %s\n' \
+  "$DURATION" "$WARMUP" "$WORKERS" "$(basename "$TFB")" "$(/usr/bin/python3 -c 'import django; print(django.get_version())')" \
   "$DB" "$(cut -d' ' -f1-3 /proc/loadavg)"
 rows=("plaintext 256 /plaintext" "json 256 /json" "db 256 /db" "queries_20 20 /queries?queries=20"
   "queries_20_256 256 /queries?queries=20" "fortunes 256 /fortunes" "updates_20 20 /updates?queries=20"
