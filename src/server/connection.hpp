@@ -49,7 +49,9 @@ class Connection final : public ConnectionBase {
         max_cap_(std::max<std::size_t>(
             options_.limits.max_request_line + options_.limits.max_header_bytes + 4096, 64 * 1024)),
         flow_(ContextSlot::create(loop_.io)),
-        conn_waiter_(loop_.io.get_executor()),
+        // serve() waits here only between applications; a client that goes away cancels the application
+        // (app_waiter_), never serve()'s own waits.
+        conn_waiter_(loop_.io.get_executor(), false),
         app_waiter_(loop_.io.get_executor()) {
     scope_.client = std::move(client);
     scope_.server = std::move(server);

@@ -25,7 +25,11 @@ namespace duet::server::detail {
 /// listened to that proxy: cancelling a wait did nothing. Now it completes the wait with operation_aborted.)
 class Waiter {
  public:
-  explicit Waiter(boost::asio::any_io_executor fallback) : fallback_(std::move(fallback)) {}
+  /// `cancellable` false: the wait ignores the waiting coroutine's cancellation slot (for a coroutine
+  /// that is never cancelled while it waits here: assigning and clearing the slot touches the cancellation
+  /// signal's memory, two cache lines on every wait).
+  explicit Waiter(boost::asio::any_io_executor fallback, bool cancellable = true)
+      : fallback_(std::move(fallback)), cancellable_(cancellable) {}
   ~Waiter() {
     if (ops_) ops_->destroy(storage_);
   }
@@ -41,12 +45,13 @@ class Waiter {
                         "Waiter's storage is sized for a coroutine's handler; grow it for this one");
           if (ops_) ops_->destroy(storage_);  // one waiter at a time: a second wait replaces the first
           auto slot = boost::asio::get_associated_cancellation_slot(handler);
-          if (slot.is_connected()) {
+          const bool assign = cancellable_ && slot.is_connected();
+          if (assign) {
             slot.assign(
                 [this](boost::asio::cancellation_type) { complete(boost::asio::error::operation_aborted); });
           }
           ::new (static_cast<void*>(storage_)) Handler(std::move(handler));
-          ops_ = &ops_for<Handler>;
+          ops_ = assign ? &ops_for<Handler, true> : &ops_for<Handler, false>;
         },
         token);
   }
@@ -75,27 +80,30 @@ class Waiter {
                           boost::system::error_code ec);
   };
 
-  template <class Handler>
+  /// `assigned`: the wait put its handler in the coroutine's cancellation slot, which is cleared here.
+  template <class Handler, bool assigned>
   static Handler take(void* storage) {
     auto* stored = std::launder(static_cast<Handler*>(storage));
     Handler handler(std::move(*stored));
     stored->~Handler();
-    auto slot = boost::asio::get_associated_cancellation_slot(handler);
-    if (slot.is_connected()) slot.clear();
+    if constexpr (assigned) {
+      auto slot = boost::asio::get_associated_cancellation_slot(handler);
+      if (slot.is_connected()) slot.clear();
+    }
     return handler;
   }
 
-  template <class Handler>
+  template <class Handler, bool assigned>
   static constexpr Ops ops_for{
       [](void* storage) { std::launder(static_cast<Handler*>(storage))->~Handler(); },
       [](void* storage, const boost::asio::any_io_executor& fallback) {
-        Handler handler = take<Handler>(storage);
+        Handler handler = take<Handler, assigned>(storage);
         auto executor = boost::asio::get_associated_executor(handler, fallback);
         executor.execute(
             [handler = std::move(handler)]() mutable { std::move(handler)(boost::system::error_code()); });
       },
       [](void* storage, const boost::asio::any_io_executor& fallback, boost::system::error_code ec) {
-        Handler handler = take<Handler>(storage);
+        Handler handler = take<Handler, assigned>(storage);
         // Never inline (the notifier is mid-way through its own work): post to the loop, then run through
         // the handler's executor, which makes a request's Context current again for its coroutine.
         boost::asio::post(fallback, [fallback, handler = std::move(handler), ec]() mutable {
@@ -112,6 +120,7 @@ class Waiter {
   }
 
   boost::asio::any_io_executor fallback_;
+  bool cancellable_;
   const Ops* ops_ = nullptr;
   alignas(std::max_align_t) unsigned char storage_[storage_size];
 };
