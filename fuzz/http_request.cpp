@@ -1,5 +1,6 @@
-// libFuzzer target for the request parsing path: scan_head (limits, framing defences), Beast's parser
-// behind RequestParser, and the chunked body decoder, fed exactly as the server feeds them.
+// libFuzzer target for the request parsing path: scan_head (limits, framing defences), RequestParser (its
+// one-pass path for plain heads checked against Beast's parser on every input), and the chunked body
+// decoder, fed exactly as the server feeds them.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -26,7 +27,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (scan.head_length > size) __builtin_trap();
   duet::asgi::Scope scope;
   detail::RequestParser parser(limits, scope);
-  if (parser.parse_head(p, scan.head_length) != 0) return 0;
+  const int status_of_head = parser.parse_head(p, scan.head_length);
+  // The one-pass path for plain heads must be indistinguishable from Beast's: the same status, and for an
+  // accepted head the same Scope and framing.
+  duet::asgi::Scope beast_scope;
+  detail::RequestParser beast(limits, beast_scope, false);
+  if (beast.parse_head(p, scan.head_length) != status_of_head) __builtin_trap();
+  if (status_of_head != 0) return 0;
+  if (scope.method != beast_scope.method || scope.path != beast_scope.path ||
+      scope.raw_path != beast_scope.raw_path || scope.query_string != beast_scope.query_string ||
+      scope.http_version != beast_scope.http_version || scope.headers != beast_scope.headers ||
+      parser.keep_alive() != beast.keep_alive() || parser.chunked() != beast.chunked() ||
+      parser.upgrade() != beast.upgrade() || parser.expect_continue() != beast.expect_continue() ||
+      parser.content_length() != beast.content_length())
+    __builtin_trap();
   if (scope.headers.size() > limits.max_header_count) __builtin_trap();
   if (!parser.chunked()) return 0;
   // The body in two pieces, as if it came in two reads.
