@@ -34,6 +34,7 @@ std::optional<Pattern::Match> Pattern::match(std::string_view path) const {
     return Match{literal->size(), {}, {}};
   }
   if (!path.starts_with(required_prefix)) return std::nullopt;
+  if (scanned) return scan(path);
   boost::cmatch m;
   const char* begin = path.data();
   const char* end = path.data() + path.size();
@@ -69,6 +70,59 @@ std::optional<Pattern::Match> Pattern::match(std::string_view path) const {
   return out;
 }
 
+namespace {
+
+bool in_class(Pattern::CharClass chars, char c) {
+  switch (chars) {
+    case Pattern::CharClass::digit:
+      return c >= '0' && c <= '9';
+    case Pattern::CharClass::not_slash:
+      return c != '/';
+    case Pattern::CharClass::slug:
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+             c == '_';
+  }
+  return false;
+}
+
+std::optional<Pattern::CharClass> char_class_of(const std::string& converter_regex) {
+  if (converter_regex == "[0-9]+") return Pattern::CharClass::digit;
+  if (converter_regex == "[^/]+") return Pattern::CharClass::not_slash;
+  if (converter_regex == "[-a-zA-Z0-9_]+") return Pattern::CharClass::slug;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Pattern::Match> Pattern::scan(std::string_view path) const {
+  std::size_t pos = 0;
+  std::string_view values[16];  // make_route_pattern scans routes of at most this many converters
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const auto& segment = segments[i];
+    if (!path.substr(pos).starts_with(segment.text_before)) return std::nullopt;
+    pos += segment.text_before.size();
+    const std::size_t start = pos;
+    while (pos < path.size() && in_class(segment.chars, path[pos]))
+      ++pos;
+    if (pos == start) return std::nullopt;
+    values[i] = path.substr(start, pos - start);
+  }
+  if (!path.substr(pos).starts_with(text_after)) return std::nullopt;
+  pos += text_after.size();
+  if (is_endpoint && pos != path.size()) return std::nullopt;
+  Match out;
+  out.end = pos;
+  out.kwargs.reserve(segments.size());
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    try {
+      out.kwargs.emplace_back(segments[i].name, segments[i].converter->to_value(values[i]));
+    } catch (const std::invalid_argument&) {
+      return std::nullopt;  // Django: a converter's ValueError means "no match"
+    }
+  }
+  return out;
+}
+
 namespace detail {
 
 std::shared_ptr<const Pattern> make_route_pattern(std::string_view route, bool is_endpoint) {
@@ -79,6 +133,8 @@ std::shared_ptr<const Pattern> make_route_pattern(std::string_view route, bool i
   const std::string original(route);
   std::string regex = "^";
   std::string_view rest = route;
+  std::vector<Pattern::Segment> scannable;
+  bool all_scannable = true;
   for (;;) {
     auto open = rest.find('<');
     auto close = open == std::string_view::npos ? std::string_view::npos : rest.find('>', open + 1);
@@ -92,7 +148,8 @@ std::shared_ptr<const Pattern> make_route_pattern(std::string_view route, bool i
       throw conf::ImproperlyConfigured("URL route '" + original +
                                        "' cannot contain whitespace in angle brackets <\xE2\x80\xA6>.");
     if (p->converters.empty()) p->required_prefix = rest.substr(0, open);
-    regex += re_escape(rest.substr(0, open));
+    const std::string_view text_before = rest.substr(0, open);
+    regex += re_escape(text_before);
     rest = rest.substr(close + 1);
     std::string converter_name = "str", parameter(inner);
     if (auto colon = inner.find(':'); colon != std::string_view::npos && colon > 0) {
@@ -107,12 +164,33 @@ std::shared_ptr<const Pattern> make_route_pattern(std::string_view route, bool i
       throw conf::ImproperlyConfigured("URL route '" + original + "' uses invalid converter '" +
                                        converter_name + "'.");
     p->converters[parameter] = converter;
-    regex += "(?P<" + parameter + ">" + converter->regex() + ")";
+    const std::string converter_regex = converter->regex();
+    regex += "(?P<" + parameter + ">" + converter_regex + ")";
+    if (auto chars = char_class_of(converter_regex))
+      scannable.push_back({std::string(text_before), *chars, parameter, converter.get()});
+    else
+      all_scannable = false;
   }
   if (is_endpoint) regex += "\\Z";
   p->regex_source = regex;
   p->regex = compile_python_regex(regex, &p->group_names);
-  if (p->converters.empty()) p->literal = original;
+  if (p->converters.empty()) {
+    p->literal = original;
+    return p;
+  }
+  // Greedy scanning finds the regex's match when nothing after a converter could also belong to it: the
+  // text following each converter must be non-empty and start outside its class (or, after the last one,
+  // be empty: the regex's greedy run then stops where the scan's does).
+  for (std::size_t i = 0; all_scannable && i < scannable.size(); ++i) {
+    const std::string& next = i + 1 < scannable.size() ? scannable[i + 1].text_before : std::string(rest);
+    const bool last = i + 1 == scannable.size();
+    if (next.empty() ? !last : in_class(scannable[i].chars, next.front())) all_scannable = false;
+  }
+  if (all_scannable && scannable.size() <= 16) {
+    p->segments = std::move(scannable);
+    p->text_after = rest;
+    p->scanned = true;
+  }
   return p;
 }
 

@@ -39,7 +39,24 @@ class Pattern {
   /// not start with it is refused without running the regex (most routes a request passes over).
   std::string required_prefix;
 
+  /// A route whose converters all match one character class (int, str, slug: the class read from the
+  /// converter's regex, so a replaced converter is not mistaken for the built-in one), each followed by text
+  /// starting outside its class: greedy scanning then finds exactly what the regex finds, without it.
+  enum class CharClass { digit, not_slash, slug };
+  struct Segment {
+    std::string text_before;
+    CharClass chars;
+    std::string name;
+    const Converter* converter;
+  };
+  std::vector<Segment> segments;
+  std::string text_after;
+  bool scanned = false;
+
   std::optional<Match> match(std::string_view path) const;
+
+ private:
+  std::optional<Match> scan(std::string_view path) const;
 };
 
 /// Flags giving Python's re semantics: ^/$ at the string's ends only, '.' not matching a newline.
