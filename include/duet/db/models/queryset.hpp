@@ -435,13 +435,15 @@ class QuerySet {
     auto compiled =
         qs.q_->is_sliced() ? detail::compile_select(*qs.q_) : detail::compile_select_window(*qs.q_, 0, 21);
     auto result = co_await detail::async_run(qs.q_->alias, compiled, /*read=*/true);
-    auto rows = qs.hydrate_all(result, compiled);
-    if (rows.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(model()));
-    if (rows.size() > 1) {
+    if (result.rows.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(model()));
+    if (result.rows.size() > 1) {
       throw typename T::MultipleObjectsReturned(
-          detail::multiple_returned_message(model(), static_cast<std::int64_t>(rows.size())));
+          detail::multiple_returned_message(model(), static_cast<std::int64_t>(result.rows.size())));
     }
-    co_return std::move(rows.front());
+    // The one row straight into the object returned (no vector of one, one move less).
+    T obj;
+    detail::hydrate(model(), &obj, obj._state, result.rows.front(), compiled.plan, qs.q_->alias);
+    co_return obj;
   }
   QuerySet first_qs(bool last) const {
     auto qs = *this;
