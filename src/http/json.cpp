@@ -83,6 +83,9 @@ void append_integer(std::string& out, Integer i) {
   out.append(buf, end);
 }
 
+void append(std::string& out, const boost::json::array& array);
+void append(std::string& out, const boost::json::object& object);
+
 // Boost.JSON's compact layout (no spaces), with floats as Python writes them. Written out rather than
 // handed to boost::json::serialize, whose serializer costs more to set up than a small object costs to write.
 void append(std::string& out, const boost::json::value& v) {
@@ -105,40 +108,57 @@ void append(std::string& out, const boost::json::value& v) {
     case boost::json::kind::string:
       append_string(out, v.get_string());
       return;
-    case boost::json::kind::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& e : v.get_array()) {
-        if (!first) out += ',';
-        first = false;
-        append(out, e);
-      }
-      out += ']';
+    case boost::json::kind::array:
+      append(out, v.get_array());
       return;
-    }
-    case boost::json::kind::object: {
-      out += '{';
-      bool first = true;
-      for (const auto& kv : v.get_object()) {
-        if (!first) out += ',';
-        first = false;
-        append_string(out, kv.key());
-        out += ':';
-        append(out, kv.value());
-      }
-      out += '}';
+    case boost::json::kind::object:
+      append(out, v.get_object());
       return;
-    }
   }
+}
+
+void append(std::string& out, const boost::json::array& array) {
+  out += '[';
+  bool first = true;
+  for (const auto& e : array) {
+    if (!first) out += ',';
+    first = false;
+    append(out, e);
+  }
+  out += ']';
+}
+
+void append(std::string& out, const boost::json::object& object) {
+  out += '{';
+  bool first = true;
+  for (const auto& kv : object) {
+    if (!first) out += ',';
+    first = false;
+    append_string(out, kv.key());
+    out += ':';
+    append(out, kv.value());
+  }
+  out += '}';
+}
+
+template <class Json>
+std::string dumps(const Json& json) {
+  std::string out;
+  out.reserve(128);  // one allocation for a typical API object instead of growing from the inline 15 bytes
+  append(out, json);
+  return out;
 }
 
 }  // namespace
 
 std::string json_dumps(const boost::json::value& value) {
-  std::string out;
-  out.reserve(128);  // one allocation for a typical API object instead of growing from the inline 15 bytes
-  append(out, value);
-  return out;
+  return dumps(value);
+}
+std::string json_dumps(const boost::json::object& object) {
+  return dumps(object);
+}
+std::string json_dumps(const boost::json::array& array) {
+  return dumps(array);
 }
 
 }  // namespace duet::http

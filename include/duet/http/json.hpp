@@ -11,5 +11,8 @@ namespace duet::http {
 /// as Python's repr does (fixed between 1e-4 and 1e16, with ".0" on whole numbers; exponent form with a sign
 /// and two digits outside); NaN and infinities are written NaN / Infinity / -Infinity, as json.dumps does.
 std::string json_dumps(const boost::json::value& value);
+/// The same for an object or an array, without first making a boost::json::value of it (a copy).
+std::string json_dumps(const boost::json::object& object);
+std::string json_dumps(const boost::json::array& array);
 
 }  // namespace duet::http

@@ -1,6 +1,8 @@
 // JsonResponse (django.http.JsonResponse) over Boost.JSON.
 #pragma once
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include "duet/http/response.hpp"
@@ -14,6 +16,9 @@ namespace duet::http {
 class JsonResponse : public HttpResponse {
  public:
   explicit JsonResponse(const boost::json::value& data, bool safe = true, int status = 200);
+  /// An object or an array is serialized as it is (passed as a boost::json::value it would be copied first).
+  explicit JsonResponse(const boost::json::object& data, bool safe = true, int status = 200);
+  explicit JsonResponse(const boost::json::array& data, bool safe = true, int status = 200);
 };
 
 }  // namespace duet::http
