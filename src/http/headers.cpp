@@ -9,15 +9,11 @@
 namespace duet::http {
 namespace {
 
-char lower(char c) noexcept {
-  return ascii_lower(c);
-}
-
 // Compares a stored lower-case name with a lookup key where '_' means '-'.
 bool lookup_equal(std::string_view stored, std::string_view key) noexcept {
   if (stored.size() != key.size()) return false;
   for (std::size_t i = 0; i < key.size(); ++i) {
-    char k = key[i] == '_' ? '-' : lower(key[i]);
+    char k = key[i] == '_' ? '-' : ascii_lower(key[i]);
     if (stored[i] != k) return false;
   }
   return true;
@@ -37,7 +33,7 @@ void check_header(std::string_view name, std::string_view value) {
 bool header_name_equal(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   return true;
 }
 
@@ -56,7 +52,7 @@ HttpHeaders::HttpHeaders(std::vector<std::pair<std::string, std::string>>&& raw)
 void HttpHeaders::add(std::string name, std::string value) {
   if (name.empty() || name.find('_') != std::string::npos) return;
   for (auto& c : name)
-    c = lower(c);
+    c = ascii_lower(c);
   for (auto& item : items_) {
     if (item.first == name) {
       item.second += name == "cookie" ? "; " : ",";

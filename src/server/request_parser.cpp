@@ -119,7 +119,7 @@ const char* skip_target(const char* p, const char* end) noexcept {
     if (word_has_outside<0x21, 0x7e>(word)) break;
     p += 8;
   }
-  while (p<end&& * p> 0x20 && *p < 0x7f)
+  while (p < end && (*p > 0x20 && *p < 0x7f))
     ++p;
   return p;
 }
