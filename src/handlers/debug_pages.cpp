@@ -111,23 +111,33 @@ std::string technical_404_page(http::HttpRequest& request, const urls::Resolver4
       escape(request.path_info), kStyle);
   page += request_table(request);
   page += "</div>\n<div id=\"info\">\n";
-  if (resolver_error && !resolver_error->tried.empty()) {
+  // Django's technical_404_response: a path no pattern matched lists what was tried; a view that raised
+  // Http404 lists the patterns tried up to its own, which matched, and shows its message.
+  std::vector<std::vector<std::string>> tried;
+  const bool resolved = !resolver_error && request.resolver_match;
+  if (resolver_error) {
+    tried = resolver_error->tried;
+  } else if (resolved) {
+    tried = request.resolver_match->tried();
+  }
+  if (!tried.empty()) {
     const std::string& urlconf = request.settings().ROOT_URLCONF;
     page += fmt::format(
         "<p>Using the URLconf defined in <code>{}</code>, duet tried these URL patterns, in this "
         "order:</p>\n<ol>\n",
         escape(urlconf.empty() ? "the root URLconf" : urlconf));
-    for (const auto& chain : resolver_error->tried) {
+    for (const auto& chain : tried) {
       std::string joined;
       for (const auto& route : chain)
         joined += route + " ";
       page += "<li>" + escape(joined) + "</li>\n";
     }
-    page += fmt::format("</ol>\n<p>The current path, <code>{}</code>, didn't match any of these.</p>\n",
-                        escape(resolver_error->path));
-  } else {
-    page += "<pre>" + escape(message) + "</pre>\n";
+    std::string_view current = resolved ? std::string_view(request.path_info) : resolver_error->path;
+    if (resolved && current.starts_with('/')) current.remove_prefix(1);
+    page += fmt::format("</ol>\n<p>The current path, <code>{}</code>, {}</p>\n", escape(current),
+                        resolved ? "matched the last one." : "didn't match any of these.");
   }
+  if (!resolver_error) page += "<pre>" + escape(message) + "</pre>\n";
   return page + "</div>\n" + std::string(kDebugFooter) + "</body>\n</html>\n";
 }
 

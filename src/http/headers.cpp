@@ -43,7 +43,24 @@ HttpHeaders::HttpHeaders(const std::vector<std::pair<std::string, std::string>>&
     add(name, value);
 }
 
+// What a server hands over is usually stored as is: names already lower-case (ASGI's rule), none with '_',
+// none repeated. Then the vector is taken whole; otherwise each pair goes through add().
 HttpHeaders::HttpHeaders(std::vector<std::pair<std::string, std::string>>&& raw) {
+  auto storable_as_is = [&raw] {
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      const std::string& name = raw[i].first;
+      if (name.empty()) return false;
+      for (char c : name)
+        if (c == '_' || (c >= 'A' && c <= 'Z')) return false;
+      for (std::size_t j = 0; j < i; ++j)
+        if (raw[j].first == name) return false;
+    }
+    return true;
+  };
+  if (storable_as_is()) {
+    items_ = std::move(raw);
+    return;
+  }
   items_.reserve(raw.size());
   for (auto& [name, value] : raw)
     add(std::move(name), std::move(value));

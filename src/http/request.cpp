@@ -85,7 +85,7 @@ HttpRequest::HttpRequest(RequestParts parts, std::shared_ptr<const conf::Setting
   // parts_.method, .path and .headers are taken over here and not read again: each lives on as a member.
   method = std::move(parts_.method);
   for (auto& c : method)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   const auto& root = parts_.root_path;
   if (root.empty()) {
     path_info = parts_.path;
@@ -110,7 +110,7 @@ HttpRequest::HttpRequest(RequestParts parts, std::shared_ptr<const conf::Setting
     content_type = std::move(main);
     content_params = std::move(params);
   }
-  auto charset = content_params.find("charset");
+  auto charset = content_params.empty() ? content_params.end() : content_params.find("charset");
   encoding = charset != content_params.end() ? charset->second : settings_->DEFAULT_CHARSET;
 }
 

@@ -37,6 +37,9 @@ std::string join_route(std::string route1, std::string_view route2) {
 struct UrlconfRegistry {
   std::shared_mutex mutex;
   std::map<std::string, std::shared_ptr<const URLResolver>, std::less<>> resolvers;
+  // URLconfs replaced by a later register_urlconf of the same name: a ResolverMatch of theirs may still call
+  // tried(). Re-registering happens at start-up and in tests, so this stays small.
+  std::vector<std::shared_ptr<const URLResolver>> replaced;
 };
 
 UrlconfRegistry& urlconfs() {
@@ -126,44 +129,54 @@ URLResolver::URLResolver(std::shared_ptr<const Pattern> pattern, UrlPatterns pat
       default_kwargs_(std::move(default_kwargs)) {}
 
 ResolverMatch URLResolver::resolve(std::string_view path) const {
+  if (auto found = resolve_or_null(path, nullptr)) {
+    found->resolver_ = this;
+    found->path_ = path;
+    return std::move(*found);
+  }
+  // A miss walks again to list what was tried: the 404 page wants it, a match does not.
   std::vector<std::vector<std::string>> tried;
-  if (auto found = resolve_or_null(path, tried)) return std::move(*found);
+  resolve_or_null(path, &tried);
   auto m = pattern_->match(path);
   throw Resolver404(std::string(m ? path.substr(m->end) : path), std::move(tried));
+}
+
+std::vector<std::vector<std::string>> ResolverMatch::tried() const {
+  std::vector<std::vector<std::string>> out;
+  if (resolver_) resolver_->resolve_or_null(path_, &out);
+  return out;
 }
 
 // resolve() without the exception: a miss inside an include() is ordinary control flow (every request for
 // a later include passes over the earlier ones), and a throw costs more than the rest of routing.
 // The matched entry's ResolverMatch is extended in place rather than copied level by level.
 std::optional<ResolverMatch> URLResolver::resolve_or_null(
-    std::string_view path, std::vector<std::vector<std::string>>& tried) const {
+    std::string_view path, std::vector<std::vector<std::string>>* tried) const {
   auto m = pattern_->match(path);
   if (!m) return std::nullopt;
   const auto new_path = path.substr(m->end);
-  tried.reserve(tried.size() + patterns_.size());
-  auto record = [&tried](const UrlEntry& entry, std::vector<std::vector<std::string>>& sub_tried) {
+  std::vector<std::vector<std::string>> sub_tried;
+  auto record = [&](const UrlEntry& entry) {
+    if (!tried) return;
     if (sub_tried.empty()) {
-      tried.emplace_back(1, entry.describe());
+      tried->emplace_back(1, entry.describe());
       return;
     }
     for (auto& chain : sub_tried) {
       chain.insert(chain.begin(), entry.describe());
-      tried.push_back(std::move(chain));
+      tried->push_back(std::move(chain));
     }
+    sub_tried.clear();
   };
-  std::vector<std::vector<std::string>> sub_tried;
   for (const auto& entry : patterns_) {
     std::optional<ResolverMatch> sub;
-    sub_tried.clear();
     if (auto* p = entry.pattern()) {
       sub = p->resolve(new_path);
     } else {
-      sub = entry.resolver()->resolve_or_null(new_path, sub_tried);
+      sub = entry.resolver()->resolve_or_null(new_path, tried ? &sub_tried : nullptr);
     }
-    if (!sub) {
-      record(entry, sub_tried);
-      continue;
-    }
+    record(entry);
+    if (!sub) continue;
     ResolverMatch& out = *sub;
     // This level's captures, then its extra kwargs, then the inner match's: later entries override.
     if (!m->kwargs.empty() || !default_kwargs_.empty()) {
@@ -179,9 +192,6 @@ std::optional<ResolverMatch> URLResolver::resolve_or_null(
       out.args.insert(out.args.begin(), std::make_move_iterator(m->args.begin()),
                       std::make_move_iterator(m->args.end()));
     }
-    sub_tried = std::move(out.tried);
-    record(entry, sub_tried);
-    out.tried = std::move(tried);
     if (!app_name_.empty()) out.app_names.insert(out.app_names.begin(), app_name_);
     if (!ns_.empty()) out.namespaces.insert(out.namespaces.begin(), ns_);
     if (!entry.pattern()) out.route = join_route(entry.describe(), out.route);
@@ -198,7 +208,9 @@ void register_urlconf(std::string name, UrlPatterns patterns) {
   auto resolver = make_resolver(std::move(patterns));
   auto& r = urlconfs();
   std::unique_lock lock(r.mutex);
-  r.resolvers[std::move(name)] = std::move(resolver);
+  auto& slot = r.resolvers[std::move(name)];
+  if (slot) r.replaced.push_back(std::move(slot));
+  slot = std::move(resolver);
 }
 
 std::shared_ptr<const URLResolver> get_resolver(std::string_view urlconf) {

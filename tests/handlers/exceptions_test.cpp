@@ -74,3 +74,16 @@ TEST(Exceptions, Debug404ListsThePatternsTried) {
   EXPECT_NE(r.content.find("books/&lt;int:id&gt;/"), std::string::npos) << r.content;
   EXPECT_NE(r.content.find("didn't match any of these"), std::string::npos);
 }
+
+// Django's technical_404_response for an Http404 raised by a view: the patterns tried up to the view's own
+// (request.resolver_match.tried), "matched the last one", and the view's message.
+TEST(Exceptions, Debug404FromAViewListsThePatternsUpToItsOwn) {
+  duet::test::Client client(
+      duet::handlers::get_asgi_application(duet::testing::options({}, error_views(), /*debug=*/true)));
+  auto nf = client.get("/404/");
+  EXPECT_EQ(nf.status_code, 404);
+  EXPECT_NE(nf.content.find("<li>404/ </li>"), std::string::npos) << nf.content;
+  EXPECT_EQ(nf.content.find("403/"), std::string::npos);  // patterns after the match were not tried
+  EXPECT_NE(nf.content.find("The current path, <code>404/</code>, matched the last one."), std::string::npos);
+  EXPECT_NE(nf.content.find("no such book"), std::string::npos);
+}

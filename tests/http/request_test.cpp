@@ -67,6 +67,22 @@ TEST(HttpRequest, UnderscoreHeadersAreDropped) {
   EXPECT_EQ(r.headers.size(), 1u);
 }
 
+// Lower-case names as a server hands them over are stored as they are, and the same rules still hold:
+// repeats joined, '_' dropped.
+TEST(HttpRequest, LowerCaseHeadersFollowTheSameRules) {
+  auto plain = make({.headers = {{"host", "example.com"}, {"accept", "*/*"}}});
+  EXPECT_EQ(plain.headers.size(), 2u);
+  EXPECT_EQ(plain.headers["Accept"], "*/*");
+  auto repeated =
+      make({.headers = {{"x-a", "1"}, {"host", "h"}, {"x-a", "2"}, {"cookie", "a=1"}, {"cookie", "b=2"}}});
+  EXPECT_EQ(repeated.headers.size(), 3u);
+  EXPECT_EQ(repeated.headers["x-a"], "1,2");
+  EXPECT_EQ(repeated.COOKIES().at("b"), "2");
+  auto underscore = make({.headers = {{"x_forwarded_for", "spoof"}, {"x-forwarded-for", "real"}}});
+  EXPECT_EQ(underscore.headers.size(), 1u);
+  EXPECT_EQ(underscore.META()["HTTP_X_FORWARDED_FOR"], "real");
+}
+
 TEST(HttpRequest, ContentTypeAndCookies) {
   auto r =
       make({.headers = {

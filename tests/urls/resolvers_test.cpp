@@ -186,7 +186,7 @@ TEST(Resolve, MatchAcrossIncludesMergesArgumentsAndListsTriedPatterns) {
   auto b2 = r->resolve("/b2/");
   EXPECT_EQ(b2.view_name(), "b2:index");
   EXPECT_EQ(b2.route, "b2/");
-  EXPECT_EQ(b2.tried,
+  EXPECT_EQ(b2.tried(),
             (std::vector<std::vector<std::string>>{{"articles/<int:year>/"}, {"blog/"}, {"b2/", ""}}));
 
   auto c = r->resolve("/c/5/zz/");
@@ -197,16 +197,16 @@ TEST(Resolve, MatchAcrossIncludesMergesArgumentsAndListsTriedPatterns) {
   EXPECT_EQ(c.kwarg<std::string>("s"), "zz");
   EXPECT_TRUE(c.args.empty());
   EXPECT_EQ(c.route, "c/<int:c>/<slug:s>/");
-  EXPECT_EQ(c.tried.back(), (std::vector<std::string>{"c/<int:c>/", "<slug:s>/"}));
+  EXPECT_EQ(c.tried().back(), (std::vector<std::string>{"c/<int:c>/", "<slug:s>/"}));
 
   auto d = r->resolve("/d/7/pos/9/");
   EXPECT_EQ(d.args, (std::vector<std::string>{"7", "9"}));  // positional groups of both levels, in order
   EXPECT_TRUE(d.kwargs.empty());
   EXPECT_EQ(d.route, R"(^d/(\d+)/pos/(\d+)/$)");
-  EXPECT_EQ(d.tried.size(), 6u);
-  EXPECT_EQ(d.tried[3], (std::vector<std::string>{"c/<int:c>/"}));
-  EXPECT_EQ(d.tried[4], (std::vector<std::string>{R"(^d/(\d+)/)", "<slug:s>/"}));
-  EXPECT_EQ(d.tried[5], (std::vector<std::string>{R"(^d/(\d+)/)", R"(^pos/(\d+)/$)"}));
+  EXPECT_EQ(d.tried().size(), 6u);
+  EXPECT_EQ(d.tried()[3], (std::vector<std::string>{"c/<int:c>/"}));
+  EXPECT_EQ(d.tried()[4], (std::vector<std::string>{R"(^d/(\d+)/)", "<slug:s>/"}));
+  EXPECT_EQ(d.tried()[5], (std::vector<std::string>{R"(^d/(\d+)/)", R"(^pos/(\d+)/$)"}));
 
   auto x = r->resolve("/d/7/x/");
   EXPECT_TRUE(x.args.empty());  // keyword arguments present: the positional ones are dropped

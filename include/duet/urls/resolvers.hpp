@@ -60,7 +60,13 @@ class ResolverMatch {
   std::vector<std::string> namespaces;
   /// The route strings joined ("blog/<int:year>/").
   std::string route;
-  std::vector<std::vector<std::string>> tried;
+
+  /// Django's ResolverMatch.tried: every pattern tried up to and including the match, each as the chain of
+  /// route strings that led to it. Computed when called, by walking the URLconf again (routing does not pay
+  /// for a list almost nobody reads), so it needs the resolver that made this match alive: it is for
+  /// request.resolver_match and for matches of registered URLconfs (a URLconf replaced by register_urlconf
+  /// is kept). Empty for a ResolverMatch not made by a resolver.
+  std::vector<std::vector<std::string>> tried() const;
 
   /// ':'-joined app_names / namespaces; view_name is "ns:name".
   std::string app_name() const;
@@ -96,6 +102,11 @@ class ResolverMatch {
   const V& view() const {
     return std::any_cast<const V&>(func);
   }
+
+ private:
+  friend class URLResolver;
+  const URLResolver* resolver_ = nullptr;  // the root resolver that made this match, for tried()
+  std::string path_;                       // the path it resolved, for tried()
 };
 
 /// One entry of a urlpatterns list: a URLPattern or a URLResolver (from include()).
@@ -177,8 +188,10 @@ class URLResolver {
 
  private:
   const ReverseTable& table() const;
+  friend class ResolverMatch;
+  // `tried`, when not null, receives every pattern tried (the matched one last, on a match).
   std::optional<ResolverMatch> resolve_or_null(std::string_view path,
-                                               std::vector<std::vector<std::string>>& tried) const;
+                                               std::vector<std::vector<std::string>>* tried) const;
   std::shared_ptr<const Pattern> pattern_;
   UrlPatterns patterns_;
   std::string app_name_, ns_;
