@@ -229,7 +229,9 @@ Task<HttpResponse> BaseHandler::aget_response(HttpRequest& request) {
 
 // Django's _get_response: resolve, process_view, the view, process_exception.
 HttpResponse BaseHandler::resolve_and_call(HttpRequest& request) {
-  auto match = std::make_shared<const urls::ResolverMatch>(urlconf_->resolve(request.path_info));
+  auto resolved = std::make_shared<urls::ResolverMatch>();
+  urlconf_->resolve(request.path_info, *resolved);
+  std::shared_ptr<const urls::ResolverMatch> match = std::move(resolved);
   request.resolver_match = match;
   // A response from process_view skips the view but, as in Django, still goes through the template step.
   std::optional<HttpResponse> early;
@@ -282,7 +284,9 @@ HttpResponse BaseHandler::resolve_and_call(HttpRequest& request) {
 Task<HttpResponse> BaseHandler::aresolve_and_call(HttpRequest& request) {
   std::exception_ptr failure;
   try {
-    auto match = std::make_shared<const urls::ResolverMatch>(urlconf_->resolve(request.path_info));
+    auto resolved = std::make_shared<urls::ResolverMatch>();
+    urlconf_->resolve(request.path_info, *resolved);
+    std::shared_ptr<const urls::ResolverMatch> match = std::move(resolved);
     request.resolver_match = match;
     std::optional<HttpResponse> response;
     for (const auto& hook : hooks_->view) {

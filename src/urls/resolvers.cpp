@@ -107,9 +107,14 @@ URLPattern::URLPattern(std::shared_ptr<const Pattern> pattern, std::any view, st
       default_kwargs_(std::move(default_kwargs)) {}
 
 std::optional<ResolverMatch> URLPattern::resolve(std::string_view path) const {
-  auto m = pattern_->match(path);
-  if (!m) return std::nullopt;
   ResolverMatch out;
+  if (!resolve_into(path, out)) return std::nullopt;
+  return out;
+}
+
+bool URLPattern::resolve_into(std::string_view path, ResolverMatch& out) const {
+  auto m = pattern_->match(path);
+  if (!m) return false;
   out.func = view_;
   out.args = std::move(m->args);
   out.kwargs = std::move(m->kwargs);
@@ -117,7 +122,7 @@ std::optional<ResolverMatch> URLPattern::resolve(std::string_view path) const {
     set_kwarg(out.kwargs, k, v);
   out.url_name = name_;
   out.route = pattern_->describe;
-  return out;
+  return true;
 }
 
 URLResolver::URLResolver(std::shared_ptr<const Pattern> pattern, UrlPatterns patterns, std::string app_name,
@@ -129,31 +134,39 @@ URLResolver::URLResolver(std::shared_ptr<const Pattern> pattern, UrlPatterns pat
       default_kwargs_(std::move(default_kwargs)) {}
 
 ResolverMatch URLResolver::resolve(std::string_view path) const {
-  if (auto found = resolve_or_null(path, nullptr)) {
-    found->resolver_ = this;
-    found->path_ = path;
-    return std::move(*found);
+  ResolverMatch out;
+  resolve(path, out);
+  return out;
+}
+
+void URLResolver::resolve(std::string_view path, ResolverMatch& out) const {
+  if (resolve_into(path, out, nullptr)) {
+    out.resolver_ = this;
+    out.path_ = path;
+    return;
   }
   // A miss walks again to list what was tried: the 404 page wants it, a match does not.
   std::vector<std::vector<std::string>> tried;
-  resolve_or_null(path, &tried);
+  ResolverMatch unused;
+  resolve_into(path, unused, &tried);
   auto m = pattern_->match(path);
   throw Resolver404(std::string(m ? path.substr(m->end) : path), std::move(tried));
 }
 
 std::vector<std::vector<std::string>> ResolverMatch::tried() const {
   std::vector<std::vector<std::string>> out;
-  if (resolver_) resolver_->resolve_or_null(path_, &out);
+  ResolverMatch again;
+  if (resolver_) resolver_->resolve_into(path_, again, &out);
   return out;
 }
 
-// resolve() without the exception: a miss inside an include() is ordinary control flow (every request for
-// a later include passes over the earlier ones), and a throw costs more than the rest of routing.
-// The matched entry's ResolverMatch is extended in place rather than copied level by level.
-std::optional<ResolverMatch> URLResolver::resolve_or_null(
-    std::string_view path, std::vector<std::vector<std::string>>* tried) const {
+// A miss inside an include() is ordinary control flow (every request for a later include passes over the
+// earlier ones): no exception here, and a throw would cost more than the rest of routing. The match is built
+// in the caller's object, each level adding its part, rather than returned and moved level by level.
+bool URLResolver::resolve_into(std::string_view path, ResolverMatch& out,
+                               std::vector<std::vector<std::string>>* tried) const {
   auto m = pattern_->match(path);
-  if (!m) return std::nullopt;
+  if (!m) return false;
   const auto new_path = path.substr(m->end);
   std::vector<std::vector<std::string>> sub_tried;
   auto record = [&](const UrlEntry& entry) {
@@ -169,15 +182,11 @@ std::optional<ResolverMatch> URLResolver::resolve_or_null(
     sub_tried.clear();
   };
   for (const auto& entry : patterns_) {
-    std::optional<ResolverMatch> sub;
-    if (auto* p = entry.pattern()) {
-      sub = p->resolve(new_path);
-    } else {
-      sub = entry.resolver()->resolve_or_null(new_path, tried ? &sub_tried : nullptr);
-    }
+    const bool matched = entry.pattern()
+                             ? entry.pattern()->resolve_into(new_path, out)
+                             : entry.resolver()->resolve_into(new_path, out, tried ? &sub_tried : nullptr);
     record(entry);
-    if (!sub) continue;
-    ResolverMatch& out = *sub;
+    if (!matched) continue;
     // This level's captures, then its extra kwargs, then the inner match's: later entries override.
     if (!m->kwargs.empty() || !default_kwargs_.empty()) {
       UrlKwargs kwargs = std::move(m->kwargs);
@@ -195,9 +204,9 @@ std::optional<ResolverMatch> URLResolver::resolve_or_null(
     if (!app_name_.empty()) out.app_names.insert(out.app_names.begin(), app_name_);
     if (!ns_.empty()) out.namespaces.insert(out.namespaces.begin(), ns_);
     if (!entry.pattern()) out.route = join_route(entry.describe(), out.route);
-    return sub;
+    return true;
   }
-  return std::nullopt;
+  return false;
 }
 
 std::shared_ptr<const URLResolver> make_resolver(UrlPatterns patterns) {

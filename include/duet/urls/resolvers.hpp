@@ -149,6 +149,8 @@ class URLPattern {
   const std::string& name() const noexcept { return name_; }
   const UrlKwargs& default_kwargs() const noexcept { return default_kwargs_; }
   std::optional<ResolverMatch> resolve(std::string_view path) const;
+  /// resolve() into `out` (a fresh ResolverMatch), which is left untouched when the path does not match.
+  bool resolve_into(std::string_view path, ResolverMatch& out) const;
 
  private:
   std::shared_ptr<const Pattern> pattern_;
@@ -180,6 +182,9 @@ class URLResolver {
 
   /// Throws Resolver404 (a Http404) when nothing matches.
   ResolverMatch resolve(std::string_view path) const;
+  /// The same into `out` (a fresh ResolverMatch, e.g. one already placed where it is kept): no copy or move
+  /// of the match on the way out.
+  void resolve(std::string_view path, ResolverMatch& out) const;
   /// reverse("ns:name", ...) within this resolver. Throws NoReverseMatch; std::invalid_argument when
   /// both args and kwargs are given.
   std::string reverse(std::string_view viewname, const ReverseArgs& args = {}) const;
@@ -189,9 +194,10 @@ class URLResolver {
  private:
   const ReverseTable& table() const;
   friend class ResolverMatch;
-  // `tried`, when not null, receives every pattern tried (the matched one last, on a match).
-  std::optional<ResolverMatch> resolve_or_null(std::string_view path,
-                                               std::vector<std::vector<std::string>>* tried) const;
+  // resolve() without the exception: fills `out` on a match. `tried`, when not null, receives every pattern
+  // tried (the matched one last, on a match).
+  bool resolve_into(std::string_view path, ResolverMatch& out,
+                    std::vector<std::vector<std::string>>* tried) const;
   std::shared_ptr<const Pattern> pattern_;
   UrlPatterns patterns_;
   std::string app_name_, ns_;
