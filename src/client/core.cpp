@@ -24,6 +24,7 @@
 #include <cctype>
 
 #include "duet/runtime/runtime.hpp"
+#include "duet/runtime/safety.hpp"
 
 namespace duet::client::detail {
 
@@ -187,9 +188,18 @@ asio::ssl::context& ClientCore::ssl_context() {
 }
 
 void ClientCore::close_idle() {
-  std::lock_guard lock(mutex_);
-  for (auto& [key, pool] : pools_)
-    pool->close_idle();
+  std::vector<std::unique_ptr<Connection>> idle;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [key, pool] : pools_) {
+      auto taken = pool->take_idle();
+      for (auto& connection : taken)
+        idle.push_back(std::move(connection));
+    }
+  }
+  // A loop thread must not block (and its own connections close at once); any other caller, a Client's
+  // destructor included, returns with the sockets closed.
+  close_on_their_loops(std::move(idle), !in_event_loop());
 }
 
 std::size_t ClientCore::open_connections() const {
@@ -256,12 +266,17 @@ Task<Lease> ClientCore::connect(const Origin& origin, const Timeout& timeout, co
   // The socket is bound to the loop itself, not to this request's executor: it outlives the request.
   // (A request's own executor would keep its flow alive and run later requests' handlers in it.)
   Executor io = executor;
+  asio::io_context* home = nullptr;
   if (auto* runtime = Runtime::current()) {
     for (std::size_t i = 0; i < runtime->loop_count(); ++i) {
-      if (&runtime->loop(i) == loop) io = runtime->loop(i).get_executor();
+      if (&runtime->loop(i) == loop) {
+        io = runtime->loop(i).get_executor();
+        home = &runtime->loop(i);
+      }
     }
   } else if (auto* plain = executor.target<asio::io_context::executor_type>()) {
     io = *plain;
+    home = &plain->context();
   }
 
   asio::ip::tcp::resolver resolver(io);
@@ -280,6 +295,7 @@ Task<Lease> ClientCore::connect(const Origin& origin, const Timeout& timeout, co
 
   auto connection = std::make_unique<Connection>();
   connection->loop = loop;
+  connection->home = home;
   connection->tcp.emplace(io);
   // After the socket exists: Asio shuts services down newest first, so the watch runs while the reactor
   // the socket is registered with is still there.

@@ -27,6 +27,8 @@ namespace duet::client::detail {
 /// by requests running on that loop.
 struct Connection {
   boost::asio::execution_context* loop = nullptr;
+  /// The io_context the socket is registered with, when its executor is one (see dispose()).
+  boost::asio::io_context* home = nullptr;
   std::optional<boost::beast::tcp_stream> tcp;
   std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls;
   boost::beast::flat_buffer buffer;
@@ -37,6 +39,14 @@ struct Connection {
   /// False when the peer has closed (or sent something unasked) while the connection sat in the pool.
   bool looks_alive();
 };
+
+/// Closes `connection` on the thread of the loop its socket is registered with: at once when that is this
+/// thread (or the loop is not an io_context), else posted to that loop. The runtime's loops run without
+/// Asio's per-socket lock (BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO), so a socket must not be closed from
+/// another thread while its reactor may be completing an operation on it.
+void dispose(std::unique_ptr<Connection> connection);
+/// dispose() for many; with `wait`, returns once every loop has closed its share (or has stopped).
+void close_on_their_loops(std::vector<std::unique_ptr<Connection>> connections, bool wait);
 
 /// Where a connection goes: "https://host:443".
 struct Origin {
@@ -52,6 +62,11 @@ struct Origin {
 class OriginPool {
  public:
   struct Waiter;
+  OriginPool() = default;
+  OriginPool(const OriginPool&) = delete;
+  OriginPool& operator=(const OriginPool&) = delete;
+  /// Idle connections still here are closed on their loops (see dispose()).
+  ~OriginPool();
   /// A connection to use, or null with a slot reserved (open a new one). Throws PoolTimeout.
   Task<std::unique_ptr<Connection>> acquire(boost::asio::execution_context* loop, std::size_t limit,
                                             std::chrono::milliseconds pool_timeout,
@@ -60,8 +75,9 @@ class OriginPool {
   /// Returns a connection (kept idle if `reusable`, else closed) or, for null, a slot that opened none.
   void release(std::unique_ptr<Connection> connection, bool reusable);
   std::size_t open() const;
-  void close_idle();
-  /// Closes the idle connections of `loop` (which is being destroyed).
+  /// Takes the idle connections out of the pool (their slots freed) for the caller to close.
+  std::vector<std::unique_ptr<Connection>> take_idle();
+  /// Closes the idle connections of `loop` (which is being destroyed), on this thread: the loop runs no more.
   void forget_loop(boost::asio::execution_context* loop);
 
  private:
@@ -134,6 +150,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   /// How much to ask for next: the rest of a known length (at most 64 KiB), else a step that grows.
   static std::size_t next_read_size(const StreamState& state, std::size_t have);
 
+  /// Closes the idle connections, each on its own loop; waits for that unless called on a loop thread.
   void close_idle();
   std::size_t open_connections() const;
   const ClientOptions& options() const { return options_; }

@@ -2,12 +2,15 @@
 // queue of requests waiting for a slot (PoolTimeout when none frees up in time).
 #include <sys/socket.h>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
+#include <future>
+#include <thread>
 
 #include "core.hpp"
 
@@ -20,6 +23,60 @@ bool Connection::looks_alive() {
   auto fd = lowest().socket().native_handle();
   ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+namespace {
+
+boost::asio::io_context* home_of(const Connection& connection) {
+  return connection.home;
+}
+
+/// Connections to close when the scope ends, after the pool's lock is released (see dispose()).
+struct Discarded {
+  std::vector<std::unique_ptr<Connection>> connections;
+  ~Discarded() {
+    for (auto& connection : connections)
+      dispose(std::move(connection));
+  }
+};
+
+}  // namespace
+
+void dispose(std::unique_ptr<Connection> connection) {
+  if (!connection) return;
+  auto* io = home_of(*connection);
+  if (!io || io->get_executor().running_in_this_thread()) return;  // closed here, as it goes out of scope
+  boost::asio::post(*io, [connection = std::move(connection)]() mutable { connection.reset(); });
+}
+
+void close_on_their_loops(std::vector<std::unique_ptr<Connection>> connections, bool wait) {
+  std::vector<std::pair<boost::asio::io_context*, std::future<void>>> pending;
+  for (auto& connection : connections) {
+    if (!connection) continue;
+    auto* io = home_of(*connection);
+    if (!wait || !io || io->get_executor().running_in_this_thread()) {
+      dispose(std::move(connection));
+      continue;
+    }
+    // The promise travels with the handler: a wait given up (the loop stopped) leaves nothing dangling.
+    auto done = std::make_shared<std::promise<void>>();
+    pending.emplace_back(io, done->get_future());
+    boost::asio::post(*io, [connection = std::move(connection), done]() mutable {
+      connection.reset();
+      done->set_value();
+    });
+  }
+  for (auto& [io, future] : pending) {
+    // A loop that has stopped closes nothing until it runs again (or is destroyed, which closes it).
+    while (future.wait_for(std::chrono::milliseconds(10)) != std::future_status::ready) {
+      if (io->stopped()) break;
+    }
+  }
+}
+
+OriginPool::~OriginPool() {
+  for (auto& connection : idle_)
+    dispose(std::move(connection));
 }
 
 struct OriginPool::Waiter {
@@ -36,7 +93,8 @@ Task<std::unique_ptr<Connection>> OriginPool::acquire(boost::asio::execution_con
                                                       const std::string& method, const std::string& url) {
   std::shared_ptr<Waiter> waiter;
   {
-    std::vector<std::unique_ptr<Connection>> discard;  // closed outside the lock
+    Discarded discarded;  // closed outside the lock, each on its own loop
+    auto& discard = discarded.connections;
     std::unique_lock lock(mutex_);
     auto now = std::chrono::steady_clock::now();
     for (auto it = idle_.begin(); it != idle_.end();) {
@@ -84,6 +142,7 @@ Task<std::unique_ptr<Connection>> OriginPool::acquire(boost::asio::execution_con
 }
 
 void OriginPool::release(std::unique_ptr<Connection> connection, bool reusable) {
+  Discarded discarded;  // declared first: closed after the lock is released
   std::unique_lock lock(mutex_);
   if (!waiters_.empty()) {
     // Hand the slot (and the connection, when the waiter runs on its loop) straight to the oldest waiter.
@@ -91,6 +150,7 @@ void OriginPool::release(std::unique_ptr<Connection> connection, bool reusable) 
     waiters_.pop_front();
     waiter->granted = true;
     if (connection && reusable && connection->loop == waiter->loop) waiter->handed = std::move(connection);
+    discarded.connections.push_back(std::move(connection));  // if not handed on
     lock.unlock();
     // The timer belongs to the waiter's loop: cancel it there, not from this thread.
     boost::asio::post(waiter->executor, [timer = waiter->timer] { timer->cancel(); });
@@ -102,6 +162,7 @@ void OriginPool::release(std::unique_ptr<Connection> connection, bool reusable) 
     idle_.push_back(std::move(connection));
   } else {
     --open_;
+    discarded.connections.push_back(std::move(connection));
   }
 }
 
@@ -110,11 +171,13 @@ std::size_t OriginPool::open() const {
   return open_;
 }
 
-void OriginPool::close_idle() {
-  std::deque<std::unique_ptr<Connection>> discard;
+std::vector<std::unique_ptr<Connection>> OriginPool::take_idle() {
   std::lock_guard lock(mutex_);
   open_ -= idle_.size();
-  discard.swap(idle_);
+  std::vector<std::unique_ptr<Connection>> taken(std::make_move_iterator(idle_.begin()),
+                                                 std::make_move_iterator(idle_.end()));
+  idle_.clear();
+  return taken;
 }
 
 void OriginPool::forget_loop(boost::asio::execution_context* loop) {

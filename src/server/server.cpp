@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -92,12 +93,16 @@ void close_on_exec(Socket& socket) {
 
 /// Accepts until the acceptor is closed. `spread`: hand connections to the loops in turn (a Unix socket
 /// has one acceptor); otherwise they stay on the acceptor's loop (SO_REUSEPORT spreads them).
+///
+/// A socket is accepted on the acceptor's own loop, whose reactor it is registered with. The runtime's loops
+/// run without Asio's per-descriptor lock (BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO), so a socket is used only
+/// on the thread of the loop it is registered with: one bound for another loop leaves this one as a bare
+/// descriptor and is registered there, on that loop's thread.
 template <class Acceptor>
 Task<void> accept_loop(ServerCore& core, Acceptor& acceptor, asio::io_context& home, bool spread) {
   using Socket = typename Acceptor::protocol_type::socket;
   for (;;) {
-    asio::io_context& target = spread ? core.runtime.next_loop() : home;
-    auto [ec, socket] = co_await acceptor.async_accept(target, asio::as_tuple(asio::use_awaitable));
+    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open() || core.shutting_down) break;
       // Out of descriptors: wait a little rather than spin.
@@ -108,15 +113,32 @@ Task<void> accept_loop(ServerCore& core, Acceptor& acceptor, asio::io_context& h
     if (core.shutting_down) break;
     close_on_exec(socket);
     if (core.open_connections.load(std::memory_order_relaxed) >= core.options.limits.max_connections) {
-      asio::co_spawn(target, reject_connection(std::move(socket), core.options.server_header),
-                     asio::detached);
+      asio::co_spawn(home, reject_connection(std::move(socket), core.options.server_header), asio::detached);
       continue;
     }
     core.open_connections.fetch_add(1, std::memory_order_relaxed);
-    // The connection is built on its own loop's thread (its LoopState is touched only there): at once when
-    // that is this loop, as it is with one acceptor per loop.
-    asio::dispatch(target, [loop = loop_state_of(core, target), socket = std::move(socket)]() mutable {
-      start_connection<Socket>(std::move(loop), std::move(socket));
+    asio::io_context& target = spread ? core.runtime.next_loop() : home;
+    if (&target == &home) {
+      // At once: the connection is built on its own loop's thread (its LoopState is touched only there).
+      start_connection<Socket>(loop_state_of(core, home), std::move(socket));
+      continue;
+    }
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    const auto fd = ec ? -1 : socket.release(ec);
+    if (ec) {
+      core.connection_closed();
+      continue;
+    }
+    asio::post(target, [&core, &target, protocol, fd] {
+      boost::system::error_code error;
+      Socket moved(target);
+      moved.assign(protocol, fd, error);
+      if (error) {
+        ::close(fd);
+        core.connection_closed();
+        return;
+      }
+      start_connection<Socket>(loop_state_of(core, target), std::move(moved));
     });
   }
   if (core.active_acceptors.fetch_sub(1) == 1) core.notify();
