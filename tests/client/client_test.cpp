@@ -251,6 +251,31 @@ TEST_F(ClientTest, FanOutWithGather) {
   EXPECT_EQ(server.max_concurrent(), 10);  // all ten were in flight at once
 }
 
+TEST_F(ClientTest, CloseFromAnotherThreadClosesEachConnectionOnItsLoop) {
+  // The loops run without Asio's per-socket lock: close() on this (non-loop) thread hands each idle
+  // connection to the loop that owns its socket and returns once they are closed.
+  TestServer server(echo);
+  AsyncClient client;
+  for (int i = 0; i < 2; ++i) {  // block_on takes the loops in turn: one connection on each
+    runtime.block_on(
+        [&]() -> Task<void> { EXPECT_EQ((co_await client.get(server.url())).status_code, 200); }());
+  }
+  ASSERT_EQ(server.accepted(), 2);
+  ASSERT_EQ(client.open_connections(), 2u);
+  client.close();
+  EXPECT_EQ(client.open_connections(), 0u);
+  // The sockets are closed; the server's threads see the end of their connections.
+  for (int i = 0; i < 500 && server.concurrent() > 0; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(server.concurrent(), 0);
+  // And the client still works on both loops afterwards.
+  for (int i = 0; i < 2; ++i) {
+    runtime.block_on(
+        [&]() -> Task<void> { EXPECT_EQ((co_await client.get(server.url())).status_code, 200); }());
+  }
+  EXPECT_EQ(server.accepted(), 4);
+}
+
 TEST_F(ClientTest, BlockingClientFromAPlainThread) {
   TestServer server(echo);
   Client client;

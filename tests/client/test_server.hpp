@@ -78,6 +78,8 @@ class TestServer {
   int accepted() const { return accepted_; }
   int max_concurrent() const { return max_concurrent_; }
   int requests() const { return requests_; }
+  /// Connections whose client has not closed them yet.
+  int concurrent() const { return concurrent_; }
 
  private:
   void accept_loop() {
