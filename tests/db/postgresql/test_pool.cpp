@@ -473,3 +473,50 @@ TEST(PgPool, ManyWaitersThroughFewConnectionsLoseNoWakeUp) {
     EXPECT_LE(pool.stats().open, 2u);
   });
 }
+
+// The reads a turn of the loop sends share one sync point only on one connection: spread over the least
+// busy connections, each connection would get its own send and its own server wake-up. So once a read of
+// the turn is collecting on a connection, the turn's other reads join it (up to pipeline_depth).
+namespace {
+
+// Asks the pool when it starts (in gather's turn), not when the task is made: Pool::read() picks its
+// connection when called.
+Task<std::int64_t> backend_of_read(pg::Pool& pool) {
+  auto r = co_await pool.read("SELECT pg_backend_pid()");
+  co_return r.rows.at(0).at(0).as_int();
+}
+
+Task<std::set<std::int64_t>> backends_of_reads(pg::Pool& pool, int n) {
+  std::vector<Task<std::int64_t>> tasks;
+  for (int i = 0; i < n; ++i)
+    tasks.push_back(backend_of_read(pool));
+  auto pids = co_await duet::gather(std::move(tasks));
+  co_return std::set<std::int64_t>(pids.begin(), pids.end());
+}
+
+}  // namespace
+
+TEST(PgPool, TheReadsOfOneTurnGoToTheConnectionCollectingThem) {
+  run([]() -> Task<void> {
+    auto o = options(4);
+    o.min_size = 4;
+    pg::Pool pool(o);
+    co_await pool.warm_up();
+    EXPECT_EQ(pool.stats().open, 4u);
+    // Prepared on the connection that is least busy at rest (a read shares only a prepared statement);
+    // the reads of the next turn then all join the first one's group there.
+    auto first = co_await backend_of_read(pool);
+    auto one_turn = co_await backends_of_reads(pool, 8);
+    EXPECT_EQ(one_turn, std::set<std::int64_t>{first});
+
+    // Past pipeline_depth they spill over to the other connections.
+    auto shallow = options(4);
+    shallow.min_size = 4;
+    shallow.pipeline_depth = 2;
+    pg::Pool spill(shallow);
+    co_await spill.warm_up();
+    co_await backend_of_read(spill);
+    auto spilled = co_await backends_of_reads(spill, 8);
+    EXPECT_GT(spilled.size(), 1u);
+  });
+}

@@ -1,6 +1,7 @@
 // QuerySet<T>: lazy, immutable, chainable — every method returns a new QuerySet or runs the query.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <initializer_list>
@@ -36,24 +37,38 @@ template <class T>
 class QuerySet {
  public:
   explicit QuerySet(std::shared_ptr<const Query> query) : q_(std::move(query)) {}
-  QuerySet() : q_(std::make_shared<Query>(T::_meta())) {}
+  QuerySet() : q_(std::make_shared<Query>(T::_meta())), made_here_(true) {}
 
   const Query& query() const noexcept { return *q_; }
   const ModelMeta& model() const noexcept { return *q_->model; }
 
   // ---- Chaining: each returns a new QuerySet; nothing runs. ----
   QuerySet all() const { return *this; }
-  QuerySet filter(const Q& q) const {
+  // filter() and exclude() of a temporary (`Book::objects().filter(...).exclude(...)`) change its Query in
+  // place when nothing else shares it, instead of copying it (see change()).
+  QuerySet filter(const Q& q) const& {
     return change([&](Query& n) { n.add_q(q, false); });
   }
-  QuerySet filter(std::string lookup, Expr value) const {
+  QuerySet filter(const Q& q) && {
+    return std::move(*this).change([&](Query& n) { n.add_q(q, false); });
+  }
+  QuerySet filter(std::string lookup, Expr value) const& {
     return filter(Q(std::move(lookup), std::move(value)));
   }
-  QuerySet exclude(const Q& q) const {
+  QuerySet filter(std::string lookup, Expr value) && {
+    return std::move(*this).filter(Q(std::move(lookup), std::move(value)));
+  }
+  QuerySet exclude(const Q& q) const& {
     return change([&](Query& n) { n.add_q(q, true); });
   }
-  QuerySet exclude(std::string lookup, Expr value) const {
+  QuerySet exclude(const Q& q) && {
+    return std::move(*this).change([&](Query& n) { n.add_q(q, true); });
+  }
+  QuerySet exclude(std::string lookup, Expr value) const& {
     return exclude(Q(std::move(lookup), std::move(value)));
+  }
+  QuerySet exclude(std::string lookup, Expr value) && {
+    return std::move(*this).exclude(Q(std::move(lookup), std::move(value)));
   }
   /// order_by({"-published", "title"}) or order_by({F(&Book::title).desc()}); order_by({}) clears ordering.
   QuerySet order_by(std::vector<OrderBy> order) const {
@@ -246,8 +261,7 @@ class QuerySet {
     return detail::on_strand([self = *this] { return self.cache_ ? *self.cache_ : self.fetch(); });
   }
   Task<T> aget(Q q = {}) const {
-    if (native() && q_->prefetch_related.empty())
-      return detail::on_loop([self = *this, q] { return self.native_get(q); });
+    if (native() && q_->prefetch_related.empty()) return native_get(new GetCall{*this, std::move(q)});
     return detail::on_strand([self = *this, q] { return self.do_get(q); });
   }
   Task<T> aget(std::string lookup, Expr value) const { return aget(Q(std::move(lookup), std::move(value))); }
@@ -428,21 +442,30 @@ class QuerySet {
     auto result = co_await detail::async_run(q_->alias, compiled, /*read=*/true);
     co_return hydrate_all(result, compiled);
   }
-  Task<T> native_get(const Q& q) const {
-    auto qs = q.empty() ? *this : filter(q);
-    // native_list()'s steps inline: get() is the hottest a-method (one coroutine frame less). Limited as
-    // do_get() does, without a copy of the query for the slice.
+  /// What aget() hands its coroutine: the QuerySet it runs on and the extra condition.
+  struct GetCall {
+    QuerySet qs;
+    Q q;
+  };
+  /// aget() natively: get() is the hottest a-method, so it is one coroutine, not detail::on_loop's closure
+  /// coroutine around a member one (one frame, one resumption and one move of the object less). It owns
+  /// `call` (allocated by a plain function: as detail::on_loop, no coroutine receives a class by value).
+  static Task<T> native_get(GetCall* call) {
+    std::unique_ptr<GetCall> owned(call);
+    if (!owned->q.empty()) owned->qs = std::move(owned->qs).filter(owned->q);
+    const QuerySet& qs = owned->qs;
+    // native_list()'s steps inline. Limited as do_get() does, without a copy of the query for the slice.
     auto compiled =
         qs.q_->is_sliced() ? detail::compile_select(*qs.q_) : detail::compile_select_window(*qs.q_, 0, 21);
     auto result = co_await detail::async_run(qs.q_->alias, compiled, /*read=*/true);
-    if (result.rows.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(model()));
+    if (result.rows.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(qs.model()));
     if (result.rows.size() > 1) {
       throw typename T::MultipleObjectsReturned(
-          detail::multiple_returned_message(model(), static_cast<std::int64_t>(result.rows.size())));
+          detail::multiple_returned_message(qs.model(), static_cast<std::int64_t>(result.rows.size())));
     }
     // The one row straight into the object returned (no vector of one, one move less).
     T obj;
-    detail::hydrate(model(), &obj, obj._state, result.rows.front(), compiled.plan, qs.q_->alias);
+    detail::hydrate(qs.model(), &obj, obj._state, result.rows.front(), compiled.plan, qs.q_->alias);
     co_return obj;
   }
   QuerySet first_qs(bool last) const {
@@ -548,10 +571,25 @@ class QuerySet {
   }
 
   template <class Fn>
-  QuerySet change(Fn&& fn) const {
+  QuerySet change(Fn&& fn) const& {
     auto n = std::make_shared<Query>(*q_);
     fn(*n);
-    return QuerySet(std::move(n));
+    QuerySet out(std::move(n));
+    out.made_here_ = true;
+    return out;
+  }
+  /// change() of a temporary: its Query is changed in place when this QuerySet is its only owner (no copy
+  /// of the QuerySet shares it, so nobody can see the change) and it was created here, as a mutable Query
+  /// (one passed to the public constructor may be const). If `fn` throws, the temporary is left valid but
+  /// unspecified, as any moved-from object.
+  template <class Fn>
+  QuerySet change(Fn&& fn) && {
+    if (!made_here_ || q_.use_count() != 1) return static_cast<const QuerySet&>(*this).change(fn);
+    // Pairs with the release of the last other owner's count: its reads of the Query happened before.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    fn(const_cast<Query&>(*q_));
+    cache_.reset();
+    return std::move(*this);
   }
 
   T do_get(const Q& q) const {
@@ -685,6 +723,8 @@ class QuerySet {
   friend class AsyncIterator<T>;
   std::shared_ptr<const Query> q_;
   mutable std::shared_ptr<std::vector<T>> cache_;
+  /// q_ was made by this class (a mutable Query), not handed to the public constructor.
+  bool made_here_ = false;
 };
 
 /// The sync streaming iterator: rows are stepped from one open statement, `chunk_size` at a time.

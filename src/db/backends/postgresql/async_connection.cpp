@@ -11,6 +11,7 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/defer.hpp>
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -31,6 +32,17 @@ namespace duet::db::postgresql {
 namespace asio = boost::asio;
 using ResultHandler = asio::any_completion_handler<void(std::exception_ptr, Result)>;
 using NotificationHandler = asio::any_completion_handler<void(std::exception_ptr, Notification)>;
+
+/// Runs `f` on `executor` after the current handler, never inline. Deferred rather than posted: everything
+/// the driver queues runs on the loop whose handler queues it, and Asio keeps a loop thread's deferred
+/// handlers in a queue of its own, merged into the loop's after the handler. A post from a handler takes the
+/// loop's mutex, and the first one after a blocking epoll_wait also "interrupts" the reactor (an epoll_ctl
+/// system call): under load that was about one epoll_ctl per database request. From any other thread a
+/// deferred handler is simply posted.
+template <class Function>
+void later(const Executor& executor, Function&& f) {
+  asio::defer(executor, std::forward<Function>(f));
+}
 
 struct Pending {
   ResultHandler handler;
@@ -102,7 +114,7 @@ class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnectio
     int fd = PQsocket(conn_), on = 1;
     if (fd < 0 || setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on) != 0) return;
     corked_ = true;
-    asio::post(executor_, [self = shared_from_this()] {
+    later(executor_, [self = shared_from_this()] {
       self->corked_ = false;
       if (!self->conn_) return;
       int off = 0;
@@ -175,23 +187,22 @@ namespace {
 template <class Handler, class... Args>
 void complete(const Executor& executor, Handler handler, Args... args) {
   if (!handler) return;  // its awaiter was cancelled and already resumed: the result is dropped
-  // Posted, never run inline: a completion must not re-enter drain() from inside it. Through the handler's
+  // Queued, never run inline: a completion must not re-enter drain() from inside it. Through the handler's
   // own executor (the awaiting request's, which makes its flow current), falling back to the connection's
   // loop: the connection is shared by many flows.
   auto target = asio::get_associated_executor(handler, executor);
-  asio::post(executor,
-             asio::bind_executor(target, [h = std::move(handler), ... a = std::move(args)]() mutable {
-               std::move(h)(std::move(a)...);
-             }));
+  later(executor, asio::bind_executor(target, [h = std::move(handler), ... a = std::move(args)]() mutable {
+          std::move(h)(std::move(a)...);
+        }));
 }
 
-/// complete() for a query's result, posted straight to the awaiting coroutine's executor (the handler's own,
+/// complete() for a query's result, queued straight to the awaiting coroutine's executor (the handler's own,
 /// whose type erasure hides that it can be posted to): once through the loop's queue, not twice.
 template <class Handler, class... Args>
 void complete_on(const Executor& target, Handler handler, Args... args) {
   if (!handler) return;
-  asio::post(target,
-             [h = std::move(handler), ... a = std::move(args)]() mutable { std::move(h)(std::move(a)...); });
+  later(target,
+        [h = std::move(handler), ... a = std::move(args)]() mutable { std::move(h)(std::move(a)...); });
 }
 
 template <class Sig, class Initiation, class Token>
@@ -398,7 +409,7 @@ void AsyncConnection::Impl::open_group() {
   // implicit transaction on the server) instead of one per read.
   if (group_open_) return;
   group_open_ = true;
-  asio::post(executor_, [self = shared_from_this()] { self->close_group(); });
+  later(executor_, [self = shared_from_this()] { self->close_group(); });
 }
 
 void AsyncConnection::Impl::close_group() {
@@ -747,6 +758,9 @@ std::string AsyncConnection::broken_reason() const {
 }
 std::size_t AsyncConnection::in_flight() const noexcept {
   return impl_ ? impl_->pending_.size() : 0;
+}
+bool AsyncConnection::collecting_reads() const noexcept {
+  return impl_ && impl_->group_open_;
 }
 int AsyncConnection::backend_pid() const noexcept {
   return impl_ && impl_->conn_ ? PQbackendPID(impl_->conn_) : 0;

@@ -374,8 +374,11 @@ Task<void> Pool::warm_up() {
 namespace {
 
 /// A shared connection that can take one more query now, or null. Nothing while others wait: they are
-/// served first (and while they wait nothing is free anyway).
-PoolSlot* ready_slot(PoolState& state) {
+/// served first (and while they wait nothing is free anyway). A read goes where this turn's reads are
+/// collected already, while that connection has room in its pipeline: one send and one wake-up of one
+/// server process for all of them (spread over the least busy connections, a turn's reads took a send and
+/// woke a backend per connection).
+PoolSlot* ready_slot(PoolState& state, bool read) {
   if (!state.waiters.empty()) return nullptr;
   // One pass: the least busy free connection, and whether a broken one awaits pruning (rare).
   PoolSlot* best = nullptr;
@@ -388,6 +391,7 @@ PoolSlot* ready_slot(PoolState& state) {
       continue;
     }
     std::size_t n = s->conn.in_flight();
+    if (read && n < state.options.pipeline_depth && s->conn.collecting_reads()) return s.get();
     if (!best || n < best_in_flight) {
       best = s.get();
       best_in_flight = n;
@@ -420,7 +424,7 @@ Task<Result> query_when_ready(std::shared_ptr<PoolState> state, Text sql, std::v
     slot = co_await state->open(deadline, Reservation(*state));
     state->dispatch();
   } else {
-    slot = ready_slot(*state);
+    slot = ready_slot(*state, read);
     if (!slot) slot = co_await state->wait(deadline, false);
   }
   co_return co_await run_on(*slot, std::move(sql), std::move(params), read);
@@ -433,7 +437,8 @@ Task<Result> query_when_ready(std::shared_ptr<PoolState> state, Text sql, std::v
 template <class Text>
 Task<Result> submit(const std::shared_ptr<PoolState>& state, Text sql, std::vector<Value> params, bool read) {
   state->check_thread();
-  if (PoolSlot* slot = ready_slot(*state)) return run_on(*slot, std::move(sql), std::move(params), read);
+  if (PoolSlot* slot = ready_slot(*state, read))
+    return run_on(*slot, std::move(sql), std::move(params), read);
   return query_when_ready(state, std::move(sql), std::move(params), read);
 }
 

@@ -100,6 +100,9 @@ class AsyncConnection {
   std::string broken_reason() const;
   /// Queries sent whose result has not been delivered yet.
   std::size_t in_flight() const noexcept;
+  /// Reads of this turn of the loop are queued on it, waiting for the sync point they share (see read()):
+  /// another read sent now joins them (no extra send, no extra wake-up of the server).
+  bool collecting_reads() const noexcept;
   TransactionStatus transaction_status() const noexcept;
   int backend_pid() const noexcept;
   std::size_t prepared_statements() const noexcept;
