@@ -211,6 +211,7 @@ CompiledQuery compile_select_in(const Query& q, const Window* window) {
       out.sql = hit->compiled.sql;
       out.plan = hit->compiled.plan;
       out.native_sql = hit->compiled.native_sql;
+      out.params.reserve(hit->param_count);  // one allocation, not one per value pushed
       if (auto& root = q.where.node()) append_params(*root, out.params);
       if (low != 0 || high) Operations(hit->vendor).limit_params(low, high, out.params);
       return out;

@@ -149,7 +149,7 @@ const CachedSelect* cached_select(const std::string& key) {
 void remember_select(std::string key, const CompiledQuery& compiled, Vendor vendor) {
   auto& c = caches();
   if (c.selects.size() >= kMaxShapes) c.selects.clear();
-  CachedSelect entry{{}, vendor};
+  CachedSelect entry{{}, vendor, compiled.params.size()};
   entry.compiled.sql = compiled.sql;
   entry.compiled.plan = compiled.plan;
   entry.compiled.native_sql = compiled.native_sql;

@@ -39,6 +39,8 @@ void remember_checked(std::string key);
 struct CachedSelect {
   CompiledQuery compiled;
   Vendor vendor;
+  /// How many parameters a query of this shape binds (the shape fixes it): reserved at once.
+  std::size_t param_count = 0;
 };
 const CachedSelect* cached_select(const std::string& key);
 void remember_select(std::string key, const CompiledQuery& compiled, Vendor vendor);

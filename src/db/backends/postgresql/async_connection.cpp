@@ -12,6 +12,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/defer.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -196,13 +197,34 @@ void complete(const Executor& executor, Handler handler, Args... args) {
         }));
 }
 
-/// complete() for a query's result, queued straight to the awaiting coroutine's executor (the handler's own,
-/// whose type erasure hides that it can be posted to): once through the loop's queue, not twice.
-template <class Handler, class... Args>
-void complete_on(const Executor& target, Handler handler, Args... args) {
-  if (!handler) return;
-  later(target,
-        [h = std::move(handler), ... a = std::move(args)]() mutable { std::move(h)(std::move(a)...); });
+/// The results of a group, delivered by one queued handler: each awaiting coroutine is resumed in turn
+/// through its own executor (the request's, which makes its flow current), inline since the loop's thread
+/// runs it. One pass through the loop's queue for the group instead of one per result.
+struct Delivery {
+  ResultHandler handler;
+  Executor target;
+  std::exception_ptr error;
+  Result result;
+};
+
+void deliver(const Executor& executor, std::vector<Delivery> batch) {
+  if (batch.empty()) return;
+  later(executor, [batch = std::move(batch)]() mutable {
+    // Whatever escapes a resumed coroutine (an exception its co_spawn's completion rethrows) leaves the
+    // loop's run() as it would have from its own handler, after the others are delivered, not instead of
+    // them.
+    std::exception_ptr escaped;
+    for (auto& d : batch) {
+      try {
+        asio::dispatch(d.target, [h = std::move(d.handler), e = d.error, r = std::move(d.result)]() mutable {
+          std::move(h)(e, std::move(r));
+        });
+      } catch (...) {
+        if (!escaped) escaped = std::current_exception();
+      }
+    }
+    if (escaped) std::rethrow_exception(escaped);
+  });
 }
 
 template <class Sig, class Initiation, class Token>
@@ -427,6 +449,7 @@ void AsyncConnection::Impl::close_group() {
 
 void AsyncConnection::Impl::finish_group() {
   std::vector<Pending> again;
+  std::vector<Delivery> batch;
   while (!pending_.empty()) {
     Pending done = std::move(pending_.front());
     pending_.pop_front();
@@ -435,10 +458,13 @@ void AsyncConnection::Impl::finish_group() {
     if (done.aborted && done.handler) {
       again.push_back(std::move(done));
     } else {
-      complete_on(done.target, std::move(done.handler), done.error, std::move(done.result));
+      if (done.handler)
+        batch.push_back(
+            {std::move(done.handler), std::move(done.target), done.error, std::move(done.result)});
     }
     if (last) break;
   }
+  deliver(executor_, std::move(batch));
   // The reads an earlier read's failure skipped run again, each with its own sync point: no other failure
   // can skip them now, so they complete (or fail) on their own merits. A read that only reads cannot have
   // changed anything the first time.
