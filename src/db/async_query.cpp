@@ -74,6 +74,18 @@ Task<postgresql::Result> async_run(const std::string& alias, CompiledQuery& comp
   return async_run_sql(alias, compiled.sql, compiled.params, read);
 }
 
+Task<postgresql::Result> async_run(const std::string& alias, CompiledQuery& compiled, bool read,
+                                   const Executor& executor) {
+  if (!compiled.native_sql) return async_run_sql(alias, compiled.sql, compiled.params, read);
+  // The caller's flow is current (this runs inside its coroutine, before it suspends): its transaction, if
+  // it pinned one, is found as in a coroutine of its own.
+  if (auto* tx = pinned_transaction(alias))
+    return tx->query(*compiled.native_sql, std::move(compiled.params));
+  auto& pool = postgresql::loop_pool(executor, alias);
+  if (read) return pool.read(std::move(compiled.native_sql), std::move(compiled.params));
+  return pool.query(std::move(compiled.native_sql), std::move(compiled.params));
+}
+
 std::optional<CompiledQuery> compile_save_update(const ModelMeta& meta, void* obj, ModelState& state,
                                                  const std::vector<std::string>& update_fields) {
   const FieldInfo& pk = meta.pk();

@@ -29,6 +29,11 @@ bool native_async(std::string_view alias);
 /// reads): outside aatomic() it goes through Pool::read(), sharing a sync point with the other reads of
 /// the loop's turn.
 Task<postgresql::Result> async_run(const std::string& alias, CompiledQuery& compiled, bool read = false);
+/// async_run() called from a coroutine that passes its own executor (`co_await this_coro::executor`, which
+/// does not suspend): a plain function returning the driver's own task, one coroutine frame less per query.
+/// Awaited at once by that coroutine.
+Task<postgresql::Result> async_run(const std::string& alias, CompiledQuery& compiled, bool read,
+                                   const Executor& executor);
 /// async_run for a statement built by hand.
 Task<postgresql::Result> async_run_sql(const std::string& alias, std::string& sql, std::vector<Value>& params,
                                        bool read = false);

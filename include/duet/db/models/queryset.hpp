@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/this_coro.hpp>
 #include <cstdint>
 #include <deque>
 #include <initializer_list>
@@ -439,7 +440,8 @@ class QuerySet {
   }
   Task<std::vector<T>> native_list() const {
     auto compiled = detail::compile_select(*q_);
-    auto result = co_await detail::async_run(q_->alias, compiled, /*read=*/true);
+    auto executor = co_await boost::asio::this_coro::executor;
+    auto result = co_await detail::async_run(q_->alias, compiled, /*read=*/true, executor);
     co_return hydrate_all(result, compiled);
   }
   /// What aget() hands its coroutine: the QuerySet it runs on and the extra condition.
@@ -457,7 +459,8 @@ class QuerySet {
     // native_list()'s steps inline. Limited as do_get() does, without a copy of the query for the slice.
     auto compiled =
         qs.q_->is_sliced() ? detail::compile_select(*qs.q_) : detail::compile_select_window(*qs.q_, 0, 21);
-    auto result = co_await detail::async_run(qs.q_->alias, compiled, /*read=*/true);
+    auto executor = co_await boost::asio::this_coro::executor;
+    auto result = co_await detail::async_run(qs.q_->alias, compiled, /*read=*/true, executor);
     if (result.rows.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(qs.model()));
     if (result.rows.size() > 1) {
       throw typename T::MultipleObjectsReturned(

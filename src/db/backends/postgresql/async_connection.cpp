@@ -346,7 +346,9 @@ void AsyncConnection::Impl::submit(std::string_view sql,
     complete(executor_, std::move(handler), bad_params, Result{});
     return;
   }
-  Pending p{std::move(handler), std::move(target), {}, nullptr, {}, {}};
+  // The Pending is made in place in the queue once the query is sent: until then these are its parts.
+  std::string prepared;
+  std::shared_ptr<const std::string> own_text;
   int ok = 1;
   Statement* cached = find_statement(sql, shared_text);
   // A read joins the open group only when its statement is prepared already: a preparation skipped after an
@@ -359,7 +361,7 @@ void AsyncConnection::Impl::submit(std::string_view sql,
     close_group();
   }
   if (!conn_ || broken_) {
-    complete(executor_, std::move(p.handler),
+    complete(executor_, std::move(handler),
              detail::connection_error(fmt::format("the PostgreSQL connection is broken: {}", broken_reason_)),
              Result{});
     return;
@@ -372,15 +374,15 @@ void AsyncConnection::Impl::submit(std::string_view sql,
     ok = PQsendPrepare(conn_, name.c_str(), text->c_str(), 0, nullptr);
     cached = &statements_.emplace(*text, Statement{name, text}).first->second;
     if (shared_text) remember_address(shared_text, cached);
-    p.prepared = name;
+    prepared = std::move(name);
   }
   if (ok) {
     if (cached) {
       ok = PQsendQueryPrepared(conn_, cached->name.c_str(), bound.count(), bound.values.data(),
                                bound.lengths.data(), bound.formats.data(), 0);
     } else {
-      p.sql = std::make_shared<const std::string>(sql);
-      ok = PQsendQueryParams(conn_, p.sql->c_str(), bound.count(), bound.types.data(), bound.values.data(),
+      own_text = std::make_shared<const std::string>(sql);
+      ok = PQsendQueryParams(conn_, own_text->c_str(), bound.count(), bound.types.data(), bound.values.data(),
                              bound.lengths.data(), bound.formats.data(), 0);
     }
   }
@@ -389,17 +391,20 @@ void AsyncConnection::Impl::submit(std::string_view sql,
   if (ok && !share) ok = PQpipelineSync(conn_);
   if (!ok) {
     std::string reason = detail::trimmed(PQerrorMessage(conn_));
-    complete(executor_, std::move(p.handler),
+    complete(executor_, std::move(handler),
              detail::connection_error(fmt::format("could not send the query: {}", reason)), Result{});
     fail(std::move(reason));
     return;
   }
   ++queries_;
-  if (!p.sql) p.sql = cached->text;
+  // Constructed with its handler: Asio 1.81's any_completion_handler move-assignment wraps the handler in
+  // another one instead of moving it.
+  Pending& p = pending_.emplace_back(std::move(handler), std::move(target));
+  p.prepared = std::move(prepared);
+  p.sql = own_text ? std::move(own_text) : cached->text;
   p.shared = share;
   p.synced = !share;
   if (share) p.params = std::move(params);
-  pending_.push_back(std::move(p));
   // Cancelling the awaiting task (a timeout, a disconnected client) resumes it at once with an error; the
   // query itself stays in the pipeline (libpq cannot take a pipelined query back) and its result is dropped.
   auto slot = asio::get_associated_cancellation_slot(pending_.back().handler);
@@ -451,17 +456,15 @@ void AsyncConnection::Impl::finish_group() {
   std::vector<Pending> again;
   std::vector<Delivery> batch;
   while (!pending_.empty()) {
-    Pending done = std::move(pending_.front());
-    pending_.pop_front();
+    Pending& done = pending_.front();
     const bool last = done.synced;
     if (done.prepare_failed) forget_statement(*done.sql);
     if (done.aborted && done.handler) {
       again.push_back(std::move(done));
-    } else {
-      if (done.handler)
-        batch.push_back(
-            {std::move(done.handler), std::move(done.target), done.error, std::move(done.result)});
+    } else if (done.handler) {
+      batch.push_back({std::move(done.handler), std::move(done.target), done.error, std::move(done.result)});
     }
+    pending_.pop_front();
     if (last) break;
   }
   deliver(executor_, std::move(batch));
