@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "duet/handlers/exception.hpp"
+#include "duet/http/json_response.hpp"
 #include "duet/runtime/async_to_sync.hpp"
 #include "duet/runtime/sync_to_async.hpp"
 #include "duet/urls/resolvers.hpp"
@@ -308,6 +309,8 @@ Task<HttpResponse> BaseHandler::aresolve_and_call(HttpRequest& request) {
       } else if (view.is_async() && wrappers) {
         const std::function<Task<HttpResponse>()> call = [&] { return view.async_function()(request); };
         response = co_await call_async_view(*wrappers, 0, request, call);
+      } else if (const auto* json_view = view.json_function()) {
+        response = co_await (*json_view)(request);
       } else if (view.is_async()) {
         response = co_await view.async_function()(request);
       } else if (wrappers) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <duet/http/json_response.hpp>
 #include "support.hpp"
 
 using duet::Task;
@@ -347,4 +348,46 @@ TEST(Chain, CancellingTheRequestCancelsTheAsyncViewAndSendsNothing) {
   EXPECT_TRUE(view_cancelled);
   EXPECT_TRUE(error != nullptr);  // unwound, not answered with a 500
   EXPECT_EQ(sent.load(), 0);
+}
+
+// A view returning Task<JsonResponse> is awaited directly by the async handler and through async_function()
+// elsewhere: the same response either way, and its exceptions still reach the exception step.
+TEST(Chain, AsyncJsonViewsAnswerAlikeInBothModes) {
+  auto json_patterns = [] {
+    return duet::urls::UrlPatterns{
+        path("json/",
+             [](HttpRequest& request) -> Task<duet::http::JsonResponse> {
+               co_await duet::sleep(std::chrono::milliseconds(1));
+               duet::http::JsonResponse response(boost::json::object{{"path", request.path}}, true, 201);
+               response.headers.set("X-Json", "direct");
+               co_return response;
+             }),
+        path("json404/",
+             [](HttpRequest&) -> Task<duet::http::JsonResponse> {
+               co_await duet::sleep(std::chrono::milliseconds(1));
+               throw duet::http::Http404("no such thing");
+             }),
+    };
+  };
+  duet::test::Client client(
+      duet::handlers::get_asgi_application(duet::testing::options({}, json_patterns())));
+  auto r = client.get("/json/");
+  EXPECT_EQ(r.status_code, 201);
+  EXPECT_EQ(r.content, R"({"path":"/json/"})");
+  EXPECT_EQ(r["Content-Type"], "application/json");
+  EXPECT_EQ(r["X-Json"], "direct");
+  EXPECT_EQ(client.get("/json404/").status_code, 404);
+
+  auto app = duet::handlers::get_wsgi_application(duet::testing::options({}, json_patterns()));
+  duet::asgi::Scope scope;
+  scope.method = "GET";
+  scope.path = scope.raw_path = "/json/";
+  scope.headers = {{"host", "testserver"}};
+  duet::asgi::StringInputStream body("");
+  auto threaded = app(scope, body);
+  EXPECT_EQ(threaded.status, 201);
+  EXPECT_EQ(threaded.body, r.content);
+  scope.path = scope.raw_path = "/json404/";
+  duet::asgi::StringInputStream body2("");
+  EXPECT_EQ(app(scope, body2).status, 404);
 }
