@@ -80,7 +80,7 @@ bool validate_host(std::string_view host, const std::vector<std::string>& allowe
   return false;
 }
 
-HttpRequest::HttpRequest(RequestParts parts, std::shared_ptr<const conf::Settings> settings)
+HttpRequest::HttpRequest(RequestParts&& parts, std::shared_ptr<const conf::Settings> settings)
     : settings_(settings ? std::move(settings) : conf::settings()), parts_(std::move(parts)) {
   // parts_.method, .path and .headers are taken over here and not read again: each lives on as a member.
   method = std::move(parts_.method);

@@ -51,7 +51,11 @@ struct RequestParts {
 /// `co_await aload_post()` / `co_await abody()` first, after which the sync accessors do not block.
 class HttpRequest {
  public:
-  explicit HttpRequest(RequestParts parts, std::shared_ptr<const conf::Settings> settings = conf::settings());
+  explicit HttpRequest(RequestParts&& parts,
+                       std::shared_ptr<const conf::Settings> settings = conf::settings());
+  explicit HttpRequest(const RequestParts& parts,
+                       std::shared_ptr<const conf::Settings> settings = conf::settings())
+      : HttpRequest(RequestParts(parts), std::move(settings)) {}
   HttpRequest(HttpRequest&&) noexcept;
   ~HttpRequest();
 
