@@ -102,7 +102,10 @@ template <class Acceptor>
 Task<void> accept_loop(ServerCore& core, Acceptor& acceptor, asio::io_context& home, bool spread) {
   using Socket = typename Acceptor::protocol_type::socket;
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    // Into `home` by its io_context, not the acceptor's polymorphic executor: accepting with the latter cost
+    // ~155 bytes more per idle connection (measured; the larger accept operation's recycled block is likely
+    // what each connection's first read then takes).
+    auto [ec, socket] = co_await acceptor.async_accept(home, asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open() || core.shutting_down) break;
       // Out of descriptors: wait a little rather than spin.
