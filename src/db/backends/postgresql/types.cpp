@@ -68,22 +68,27 @@ void bind(const std::vector<Value>& params, BoundParams& b) {
   const std::size_t n = params.size();
   // Bounded by the protocol: a Bind message carries at most 65535 parameters.
   if (n > 65535) throw ProgrammingError(fmt::format("too many parameters ({}; at most 65535)", n));
-  // Reused buffers (the async connection binds every query into the same one): assign() keeps capacity.
+  // Reused buffers (the async connection binds every query into the same one): resize() keeps capacity,
+  // and `text` is sized first so the pointers into it taken below stay valid.
   if (b.text.size() < n) b.text.resize(n);
-  for (std::size_t i = 0; i < n; ++i)
-    b.text[i].clear();
-  b.values.assign(n, nullptr);
-  b.lengths.assign(n, 0);
-  b.formats.assign(n, 0);
-  b.types.assign(n, 0);
+  b.values.resize(n);
+  b.lengths.resize(n);
+  b.formats.resize(n);
+  b.types.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
+    b.values[i] = nullptr;  // NULL unless set below
+    b.lengths[i] = 0;
+    b.formats[i] = 0;
+    b.types[i] = 0;
     const auto& st = params[i].storage();
     if (auto* iv = std::get_if<std::int64_t>(&st)) {
       char buf[24];
       auto [end, ec] = std::to_chars(buf, buf + sizeof buf, *iv);
       b.text[i].assign(buf, end);
+      b.values[i] = b.text[i].c_str();
     } else if (auto* dv = std::get_if<double>(&st)) {
       b.text[i] = format_double(*dv);
+      b.values[i] = b.text[i].c_str();
       // Typed: left unknown, "1.5" next to an integer column would be parsed as an integer and fail.
       b.types[i] = FLOAT8OID;
     } else if (auto* sv = std::get_if<std::string>(&st)) {
@@ -91,22 +96,14 @@ void bind(const std::vector<Value>& params, BoundParams& b) {
         throw DataError("a text parameter contains a NUL character, which PostgreSQL text cannot hold");
       }
       b.values[i] = sv->c_str();
-      continue;
     } else if (auto* bv = std::get_if<Blob>(&st)) {
       // Bytes go in binary format: no escaping, no size blow-up.
-      b.values[i] = reinterpret_cast<const char*>(bv->data());
+      static const char empty = 0;
+      b.values[i] = bv->empty() ? &empty : reinterpret_cast<const char*>(bv->data());
       b.lengths[i] = static_cast<int>(bv->size());
       b.formats[i] = 1;
       b.types[i] = BYTEAOID;
-      static const char empty = 0;
-      if (bv->empty()) b.values[i] = &empty;
-      continue;
-    } else {
-      continue;  // NULL
     }
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!b.text[i].empty()) b.values[i] = b.text[i].c_str();
   }
 }
 
@@ -165,16 +162,15 @@ Result convert(const PGresult* r) {
   }
   out.rows.reserve(nrows);
   for (int row = 0; row < nrows; ++row) {
-    Row values;
+    Row& values = out.rows.emplace_back();  // filled in place: no move of the row
     values.reserve(ncols);
     for (int c = 0; c < ncols; ++c) {
       if (PQgetisnull(r, row, c)) {
         values.emplace_back();
       } else {
-        values.push_back(decode(types[c], PQgetvalue(r, row, c), PQgetlength(r, row, c)));
+        values.emplace_back(decode(types[c], PQgetvalue(r, row, c), PQgetlength(r, row, c)));
       }
     }
-    out.rows.push_back(std::move(values));
   }
   const char* tuples = PQcmdTuples(const_cast<PGresult*>(r));
   if (tuples && *tuples) {
