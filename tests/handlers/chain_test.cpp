@@ -158,20 +158,27 @@ TEST(Chain, AnAsyncViewUnderASyncChainRunsOnTheLoop) {
   EXPECT_EQ(r.hops, 2u);
 }
 
+namespace {
+
+// A GET through the synchronous (threaded-server) application, on the calling thread.
+duet::asgi::SyncResponse threaded_get(const duet::asgi::SyncApplication& app, std::string path) {
+  duet::asgi::Scope scope;
+  scope.method = "GET";
+  scope.path = scope.raw_path = std::move(path);
+  scope.headers = {{"host", "testserver"}};
+  duet::asgi::StringInputStream body("");
+  return app(scope, body);
+}
+
+}  // namespace
+
 TEST(Chain, ThreadedModeRunsSyncCodeOnTheCallingThreadAndAsyncViewsThroughAsyncToSync) {
   auto app = duet::handlers::get_wsgi_application(
       duet::testing::options({middleware_spec<SyncOnly<1>>("s1")}, patterns()));
-  duet::asgi::Scope scope;
-  scope.method = "GET";
-  scope.path = scope.raw_path = "/async/";
-  scope.headers = {{"host", "testserver"}};
-  duet::asgi::StringInputStream body("");
-  auto response = app(scope, body);
+  auto response = threaded_get(app, "/async/");
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "async view");
-  scope.path = scope.raw_path = "/sync/";
-  duet::asgi::StringInputStream body2("");
-  EXPECT_EQ(app(scope, body2).body, "sync view");
+  EXPECT_EQ(threaded_get(app, "/sync/").body, "sync view");
 }
 
 namespace {
@@ -379,15 +386,8 @@ TEST(Chain, AsyncJsonViewsAnswerAlikeInBothModes) {
   EXPECT_EQ(client.get("/json404/").status_code, 404);
 
   auto app = duet::handlers::get_wsgi_application(duet::testing::options({}, json_patterns()));
-  duet::asgi::Scope scope;
-  scope.method = "GET";
-  scope.path = scope.raw_path = "/json/";
-  scope.headers = {{"host", "testserver"}};
-  duet::asgi::StringInputStream body("");
-  auto threaded = app(scope, body);
+  auto threaded = threaded_get(app, "/json/");
   EXPECT_EQ(threaded.status, 201);
   EXPECT_EQ(threaded.body, r.content);
-  scope.path = scope.raw_path = "/json404/";
-  duet::asgi::StringInputStream body2("");
-  EXPECT_EQ(app(scope, body2).status, 404);
+  EXPECT_EQ(threaded_get(app, "/json404/").status, 404);
 }
