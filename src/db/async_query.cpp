@@ -56,21 +56,17 @@ Task<postgresql::Result> async_run_sql(const std::string& alias, std::string& sq
 
 namespace {
 
-/// async_run_sql for a `$n` text shared by a cached shape (CompiledQuery::native_sql).
-Task<postgresql::Result> async_run_shared(const std::string& alias, std::shared_ptr<const std::string> text,
-                                          std::vector<Value>& params, bool read) {
-  if (auto* tx = pinned_transaction(alias)) co_return co_await tx->query(*text, std::move(params));
+/// async_run() for a shape with a shared `$n` text (CompiledQuery::native_sql), from a caller that does not
+/// pass its executor.
+Task<postgresql::Result> async_run_shared(const std::string& alias, CompiledQuery& compiled, bool read) {
   auto executor = co_await asio::this_coro::executor;
-  auto& pool = postgresql::loop_pool(executor, alias);
-  if (read) co_return co_await pool.read(std::move(text), std::move(params));
-  co_return co_await pool.query(std::move(text), std::move(params));
+  co_return co_await async_run(alias, compiled, read, executor);
 }
 
 }  // namespace
 
 Task<postgresql::Result> async_run(const std::string& alias, CompiledQuery& compiled, bool read) {
-  if (compiled.native_sql)
-    return async_run_shared(alias, std::move(compiled.native_sql), compiled.params, read);
+  if (compiled.native_sql) return async_run_shared(alias, compiled, read);
   return async_run_sql(alias, compiled.sql, compiled.params, read);
 }
 
