@@ -7,6 +7,7 @@
 # CONNS=256 spreads the requests over that many connections (default 4). CACHE=1 also simulates the caches
 # (32 KiB L1, 1 MiB last level): first-level data misses per request count the cache lines of per-connection
 # state a request touches, what grows with the connection count (the callgrind figure then takes longer).
+# SERVERS="duet" measures only duet (default "duet nginx"); STRACE=0 skips the system-call counts.
 set -euo pipefail
 HELLO=${1:?usage: instructions.sh <hello binary> [N] [path]}
 N=${2:-2000}
@@ -46,7 +47,7 @@ d1_misses() {
   callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ { n = 0; for (i = 1; i <= NF; ++i) if ($i !~ /[(%)]/) { gsub(",", "", $i); v[++n] = $i } print v[5] + v[6] }'
 }
 
-for what in duet nginx; do
+for what in ${SERVERS:-duet nginx}; do
   run "$what" "$N" valgrind --tool=callgrind "${CACHE_ARGS[@]}" --callgrind-out-file="$DIR/$what.1" -q
   run "$what" $((3 * N)) valgrind --tool=callgrind "${CACHE_ARGS[@]}" --callgrind-out-file="$DIR/$what.3" -q
   per=$(( ($(total "$DIR/$what.3") - $(total "$DIR/$what.1")) / (2 * N) ))
@@ -54,6 +55,7 @@ for what in duet nginx; do
   if [ "${CACHE:-0}" = 1 ]; then
     echo "http_l1d_misses_per_request_${what}: $(awk -v a="$(d1_misses "$DIR/$what.1")" -v b="$(d1_misses "$DIR/$what.3")" -v n="$N" 'BEGIN { printf "%.1f", (b - a) / (2 * n) }') misses"
   fi
+  [ "${STRACE:-1}" = 1 ] || continue
   run "$what" "$N" strace -f -c -o "$DIR/$what.strace"
   # strace -c: "% time, seconds, usecs/call, calls, [errors], syscall": calls is the 4th column.
   awk -v n="$N" -v w="$what" '$NF ~ /^(recvfrom|read|sendto|writev|write|epoll_wait|epoll_ctl|futex)$/ {

@@ -52,7 +52,8 @@ class Connection final : public ConnectionBase {
         // serve() waits here only between applications; a client that goes away cancels the application
         // (app_waiter_), never serve()'s own waits.
         conn_waiter_(loop_.io.get_executor(), false),
-        app_waiter_(loop_.io.get_executor()) {
+        app_waiter_(loop_.io.get_executor()),
+        parser_(options_.limits, scope_) {
     scope_.client = std::move(client);
     scope_.server = std::move(server);
     scope_.root_path = options_.root_path;
@@ -435,15 +436,14 @@ class Connection final : public ConnectionBase {
         co_return;
       }
       if (scope_.headers.capacity() == 0) loop_.pool.take(scope_.headers);
-      parser_.emplace(options_.limits, scope_);
-      int status = parser_->parse_head(data(), scan.head_length);
+      int status = parser_.parse_head(data(), scan.head_length);
       begin_ += scan.head_length;
       if (status) {
         co_await respond_error(status);
         co_return;
       }
       deadline = Clock::time_point::max();
-      if (parser_->upgrade() && is_websocket_upgrade(scope_)) {
+      if (parser_.upgrade() && is_websocket_upgrade(scope_)) {
         co_await serve_websocket();
         co_return;
       }
@@ -524,11 +524,11 @@ class Connection final : public ConnectionBase {
   void begin_request() {
     ++requests_;
     if (out_.capacity() == std::string().capacity()) loop_.pool.take(out_);
-    keep_alive_ = parser_->keep_alive() && !loop_.shutting_down;
-    chunked_body_ = parser_->chunked();
-    body_remaining_ = chunked_body_ ? 0 : parser_->content_length().value_or(0);
+    keep_alive_ = parser_.keep_alive() && !loop_.shutting_down;
+    chunked_body_ = parser_.chunked();
+    body_remaining_ = chunked_body_ ? 0 : parser_.content_length().value_or(0);
     body_done_ = !chunked_body_ && body_remaining_ == 0;
-    expect_continue_ = parser_->expect_continue() && !body_done_;
+    expect_continue_ = parser_.expect_continue() && !body_done_;
     continue_sent_ = false;
     last_piece_delivered_ = false;
     response_ = Response::not_started;
@@ -564,14 +564,14 @@ class Connection final : public ConnectionBase {
         asgi::HttpRequest piece;
         if (chunked_body_) {
           int status = 0;
-          begin_ += parser_->parse_chunked(data(), available(), piece.body, status);
+          begin_ += parser_.parse_chunked(data(), available(), piece.body, status);
           if (status) {
             body_error_ = status;
             disconnected_ = true;
             keep_alive_ = false;
             co_return asgi::HttpDisconnect{};
           }
-          body_done_ = parser_->is_done();
+          body_done_ = parser_.is_done();
         } else {
           std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(available(), body_remaining_));
           piece.body.assign(data(), n);
@@ -627,7 +627,7 @@ class Connection final : public ConnectionBase {
       bool keep = keep_alive_ && !loop_.shutting_down && (body_done_ || piece->more_body);
       plan_ = write_head(out_, start_.status, start_.headers,
                          piece->more_body ? -1 : static_cast<std::int64_t>(piece->body.size()),
-                         parser_->head_request(), parser_->version(), keep, options_.server_header);
+                         parser_.head_request(), parser_.version(), keep, options_.server_header);
       keep_alive_ = plan_.keep_alive;
       status_ = start_.status;
       response_ = Response::streaming;
@@ -716,7 +716,7 @@ class Connection final : public ConnectionBase {
   Waiter conn_waiter_;
   Waiter app_waiter_;
   std::string out_;
-  std::optional<RequestParser> parser_;
+  RequestParser parser_;  // built once: parse_head() starts each head afresh
   asgi::Receive receive_fn_;
   asgi::Send send_fn_;
   // Owned by start()'s completion handler; valid while this coroutine runs.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 #include <cstring>
@@ -23,34 +24,106 @@ void assign_lower(std::string& out, std::string_view in) {
 }
 }  // namespace
 
-RequestParser::RequestParser(const Limits& limits, asgi::Scope& scope, bool fast)
-    : limits_(limits), scope_(scope), try_fast_(fast) {
-  header_limit(static_cast<std::uint32_t>(limits.max_request_line + limits.max_header_bytes + 8));
-  body_limit(limits.max_body);
-  eager(false);
+class RequestParser::Beast final : public http::basic_parser<true> {
+ public:
+  explicit Beast(RequestParser& owner) : owner_(owner) {
+    header_limit(
+        static_cast<std::uint32_t>(owner.limits_.max_request_line + owner.limits_.max_header_bytes + 8));
+    body_limit(owner.limits_.max_body);
+    eager(false);
+  }
+
+  int parse_head(const char* data, std::size_t size);
+  std::size_t parse_chunked(const char* data, std::size_t size, std::string& sink, int& status);
+
+ private:
+  void on_request_impl(http::verb method, boost::beast::string_view method_str,
+                       boost::beast::string_view target, int version, boost::beast::error_code& ec) override;
+  void on_response_impl(int, boost::beast::string_view, int, boost::beast::error_code&) override {}
+  void on_field_impl(http::field name, boost::beast::string_view name_string, boost::beast::string_view value,
+                     boost::beast::error_code& ec) override;
+  void on_header_impl(boost::beast::error_code& ec) override;
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, boost::beast::error_code&) override {}
+  std::size_t on_body_impl(boost::beast::string_view body, boost::beast::error_code&) override;
+  void on_chunk_header_impl(std::uint64_t, boost::beast::string_view, boost::beast::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view body,
+                                 boost::beast::error_code&) override;
+  void on_finish_impl(boost::beast::error_code&) override {}
+
+  int fail(boost::beast::error_code& ec, int status);
+  int status_for(const boost::beast::error_code& ec) const;
+
+  RequestParser& owner_;
+  std::string* sink_ = nullptr;
+  int status_ = 0;
+};
+
+RequestParser::RequestParser(const Limits& limits, asgi::Scope& scope, bool fast) noexcept
+    : limits_(limits), scope_(scope), try_fast_(fast) {}
+
+RequestParser::~RequestParser() = default;
+
+void RequestParser::start_head() noexcept {
+  beast_.reset();
   scope_.headers.clear();
+  header_count_ = host_count_ = 0;
+  fast_length_ = -1;
+  version_ = 11;
+  expect_continue_ = head_request_ = fast_ = fast_keep_alive_ = false;
 }
 
-int RequestParser::fail(boost::beast::error_code& ec, int status) {
+int RequestParser::parse_head(const char* data, std::size_t size) {
+  start_head();
+  if (try_fast_ && parse_plain_head(data, size)) return 0;
+  beast_ = std::make_unique<Beast>(*this);
+  return beast_->parse_head(data, size);
+}
+
+std::size_t RequestParser::parse_chunked(const char* data, std::size_t size, std::string& sink, int& status) {
+  if (!beast_) return 0;  // the fast path takes no chunked head: nothing to decode
+  return beast_->parse_chunked(data, size, sink, status);
+}
+
+bool RequestParser::keep_alive() const {
+  return beast_ ? beast_->keep_alive() : fast_keep_alive_;
+}
+bool RequestParser::chunked() const {
+  return beast_ && beast_->chunked();
+}
+bool RequestParser::upgrade() const {
+  return beast_ && beast_->upgrade();
+}
+boost::optional<std::uint64_t> RequestParser::content_length() const {
+  if (beast_) return beast_->content_length();
+  if (fast_length_ < 0) return boost::none;
+  return static_cast<std::uint64_t>(fast_length_);
+}
+bool RequestParser::is_header_done() const {
+  return !beast_ || beast_->is_header_done();
+}
+bool RequestParser::is_done() const {
+  return !beast_ || beast_->is_done();
+}
+
+int RequestParser::Beast::fail(boost::beast::error_code& ec, int status) {
   status_ = status;
   ec = http::error::bad_value;
   return status;
 }
 
-int RequestParser::status_for(const boost::beast::error_code& ec) const {
+int RequestParser::Beast::status_for(const boost::beast::error_code& ec) const {
   if (status_) return status_;
   if (ec == http::error::body_limit) return 413;
   if (ec == http::error::header_limit) return 431;
   return 400;
 }
 
-int RequestParser::parse_head(const char* data, std::size_t size) {
-  if (try_fast_ && parse_plain_head(data, size)) return 0;
+int RequestParser::Beast::parse_head(const char* data, std::size_t size) {
   boost::beast::error_code ec;
   put(boost::asio::buffer(data, size), ec);
   if (ec == http::error::bad_version) {
     // A well-formed HTTP/2.0 or HTTP/3.0 here is a version we do not speak (505); anything else is 400.
-    std::string_view line(data, std::min<std::size_t>(size, limits_.max_request_line + 2));
+    std::string_view line(data, std::min<std::size_t>(size, owner_.limits_.max_request_line + 2));
     line = line.substr(0, line.find('\r'));
     if (line.size() >= 8 && line.substr(line.size() - 8, 5) == "HTTP/" && line[line.size() - 3] >= '2' &&
         line[line.size() - 3] <= '9' && line[line.size() - 2] == '.') {
@@ -62,7 +135,8 @@ int RequestParser::parse_head(const char* data, std::size_t size) {
   return 0;
 }
 
-std::size_t RequestParser::parse_chunked(const char* data, std::size_t size, std::string& sink, int& status) {
+std::size_t RequestParser::Beast::parse_chunked(const char* data, std::size_t size, std::string& sink,
+                                                int& status) {
   sink_ = &sink;
   std::size_t used = 0;
   // Beast consumes one chunk element per call; loop until it needs more input.
@@ -175,10 +249,7 @@ bool RequestParser::parse_plain_head(const char* data, std::size_t size) {
   const char* p = data;
   const char* const end = data + size;
   auto give_up = [this] {
-    scope_.headers.clear();
-    header_count_ = host_count_ = 0;
-    version_ = 11;
-    head_request_ = false;
+    start_head();
     return false;
   };
 
@@ -280,17 +351,17 @@ bool RequestParser::parse_plain_head(const char* data, std::size_t size) {
   return true;
 }
 
-void RequestParser::on_request_impl(http::verb method, boost::beast::string_view method_str,
-                                    boost::beast::string_view target_bv, int version,
-                                    boost::beast::error_code& ec) {
+void RequestParser::Beast::on_request_impl(http::verb method, boost::beast::string_view method_str,
+                                           boost::beast::string_view target_bv, int version,
+                                           boost::beast::error_code& ec) {
   if (version != 10 && version != 11) {
     fail(ec, 505);
     return;
   }
-  version_ = version;
-  head_request_ = method == http::verb::head;
-  scope_.method.assign(method_str.data(), method_str.size());
-  scope_.http_version = version == 11 ? "1.1" : "1.0";
+  owner_.version_ = version;
+  owner_.head_request_ = method == http::verb::head;
+  owner_.scope_.method.assign(method_str.data(), method_str.size());
+  owner_.scope_.http_version = version == 11 ? "1.1" : "1.0";
   std::string_view target = sv(target_bv);
   // absolute-form (RFC 9112 §3.2.2): a server must accept it; the authority is the Host.
   if (target.starts_with("http://") || target.starts_with("https://")) {
@@ -310,23 +381,23 @@ void RequestParser::on_request_impl(http::verb method, boost::beast::string_view
     fail(ec, 400);
     return;
   }
-  if (!assign_target(target)) fail(ec, 400);
+  if (!owner_.assign_target(target)) fail(ec, 400);
 }
 
-void RequestParser::on_field_impl(http::field name, boost::beast::string_view name_string,
-                                  boost::beast::string_view value, boost::beast::error_code& ec) {
-  if (++header_count_ > limits_.max_header_count) {
+void RequestParser::Beast::on_field_impl(http::field name, boost::beast::string_view name_string,
+                                         boost::beast::string_view value, boost::beast::error_code& ec) {
+  if (++owner_.header_count_ > owner_.limits_.max_header_count) {
     fail(ec, 431);
     return;
   }
   switch (name) {
     case http::field::host:
-      ++host_count_;
+      ++owner_.host_count_;
       break;
     case http::field::transfer_encoding: {
       // RFC 9112 §6.1: HTTP/1.0 has no Transfer-Encoding; a request whose final coding is not chunked has
       // no knowable length. Both are smuggling vectors: 400.
-      if (version_ == 10) {
+      if (owner_.version_ == 10) {
         fail(ec, 400);
         return;
       }
@@ -342,7 +413,7 @@ void RequestParser::on_field_impl(http::field name, boost::beast::string_view na
     }
     case http::field::expect:
       if (boost::beast::iequals(value, "100-continue")) {
-        expect_continue_ = version_ == 11;
+        owner_.expect_continue_ = owner_.version_ == 11;
       } else {
         fail(ec, 417);
         return;
@@ -351,24 +422,24 @@ void RequestParser::on_field_impl(http::field name, boost::beast::string_view na
     default:
       break;
   }
-  auto& headers = scope_.headers;
+  auto& headers = owner_.scope_.headers;
   headers.emplace_back();
   assign_lower(headers.back().name, sv(name_string));
   headers.back().value.assign(value.data(), value.size());
 }
 
-void RequestParser::on_header_impl(boost::beast::error_code& ec) {
+void RequestParser::Beast::on_header_impl(boost::beast::error_code& ec) {
   // RFC 9112 §3.2: exactly one Host in HTTP/1.1.
-  if (host_count_ > 1 || (version_ == 11 && host_count_ == 0)) fail(ec, 400);
+  if (owner_.host_count_ > 1 || (owner_.version_ == 11 && owner_.host_count_ == 0)) fail(ec, 400);
 }
 
-std::size_t RequestParser::on_body_impl(boost::beast::string_view body, boost::beast::error_code&) {
+std::size_t RequestParser::Beast::on_body_impl(boost::beast::string_view body, boost::beast::error_code&) {
   if (sink_) sink_->append(body.data(), body.size());
   return body.size();
 }
 
-std::size_t RequestParser::on_chunk_body_impl(std::uint64_t, boost::beast::string_view body,
-                                              boost::beast::error_code&) {
+std::size_t RequestParser::Beast::on_chunk_body_impl(std::uint64_t, boost::beast::string_view body,
+                                                     boost::beast::error_code&) {
   if (sink_) sink_->append(body.data(), body.size());
   return body.size();
 }

@@ -1,5 +1,6 @@
 // RequestParser: the request head into an asgi::Scope (no Beast types escape src/server). One parser per
-// request; the Scope is reused across requests of a connection so its strings keep their capacity.
+// connection, parsing one head after another; the Scope is reused across requests of a connection so its
+// strings keep their capacity.
 //
 // Two paths, one result. A head of the plain everyday shape (origin-form target, HTTP/1.0 or 1.1, token
 // names, printable ASCII values, at most one Content-Length of digits, Connection exactly close or
@@ -11,8 +12,9 @@
 // the same Scope and framing for the heads the fast path takes.
 #pragma once
 
-#include <boost/beast/http/basic_parser.hpp>
+#include <boost/optional/optional.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,13 +24,19 @@
 
 namespace duet::server::detail {
 
-class RequestParser final : public boost::beast::http::basic_parser<true> {
+class RequestParser {
  public:
-  /// Fills `scope` (method, paths, query, version, headers); other scope fields are left alone. `fast`
-  /// false always takes Beast's path (the tests compare both).
-  RequestParser(const Limits& limits, asgi::Scope& scope, bool fast = true);
+  /// Fills `scope` (method, paths, query, version, headers) at each parse_head(); other scope fields are
+  /// left alone, and nothing of `scope` is touched before then (a Connection builds its parser before its
+  /// Scope). `fast` false always takes Beast's path (the tests compare both).
+  RequestParser(const Limits& limits, asgi::Scope& scope, bool fast = true) noexcept;
+  ~RequestParser();
+  RequestParser(const RequestParser&) = delete;
+  RequestParser& operator=(const RequestParser&) = delete;
 
-  /// Parses a complete head (as found by scan_head). Returns 0, or the status to answer with.
+  /// Parses a complete head (as found by scan_head). Returns 0, or the status to answer with. A parser
+  /// may parse one head after another: each call starts afresh (one per request of a connection, so the
+  /// parser is built once per connection, not per request).
   int parse_head(const char* data, std::size_t size);
 
   /// Chunked bodies: feeds raw bytes, appends decoded body bytes to `sink`, returns the bytes consumed.
@@ -40,55 +48,41 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   int version() const noexcept { return version_; }
 
   // Beast's answers, or the fast path's (which never takes a chunked or upgrade request).
-  bool keep_alive() const { return fast_ ? fast_keep_alive_ : basic_parser::keep_alive(); }
-  bool chunked() const { return !fast_ && basic_parser::chunked(); }
-  bool upgrade() const { return !fast_ && basic_parser::upgrade(); }
-  boost::optional<std::uint64_t> content_length() const {
-    if (!fast_) return basic_parser::content_length();
-    if (fast_length_ < 0) return boost::none;
-    return static_cast<std::uint64_t>(fast_length_);
-  }
-  bool is_header_done() const { return fast_ || basic_parser::is_header_done(); }
-  bool is_done() const { return fast_ || basic_parser::is_done(); }
+  bool keep_alive() const;
+  bool chunked() const;
+  bool upgrade() const;
+  boost::optional<std::uint64_t> content_length() const;
+  bool is_header_done() const;
+  bool is_done() const;
   /// Whether the fast path parsed the head (for tests).
   bool took_fast_path() const noexcept { return fast_; }
 
  private:
-  void on_request_impl(boost::beast::http::verb method, boost::beast::string_view method_str,
-                       boost::beast::string_view target, int version, boost::beast::error_code& ec) override;
-  void on_response_impl(int, boost::beast::string_view, int, boost::beast::error_code&) override {}
-  void on_field_impl(boost::beast::http::field name, boost::beast::string_view name_string,
-                     boost::beast::string_view value, boost::beast::error_code& ec) override;
-  void on_header_impl(boost::beast::error_code& ec) override;
-  void on_body_init_impl(const boost::optional<std::uint64_t>&, boost::beast::error_code&) override {}
-  std::size_t on_body_impl(boost::beast::string_view body, boost::beast::error_code&) override;
-  void on_chunk_header_impl(std::uint64_t, boost::beast::string_view, boost::beast::error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view body,
-                                 boost::beast::error_code&) override;
-  void on_finish_impl(boost::beast::error_code&) override {}
+  class Beast;  // Beast's parser, calling back into this one (request_parser.cpp)
+  friend class Beast;
 
-  int fail(boost::beast::error_code& ec, int status);
   /// The fast path: true if it parsed the head, false to leave it to Beast (with the Scope's headers
-  /// cleared and this parser's state as constructed).
+  /// cleared and this parser's state as at the start).
   bool parse_plain_head(const char* data, std::size_t size);
   /// Sets raw_path, query_string and the decoded path from an origin-form target; false if its percent
   /// escapes are malformed.
   bool assign_target(std::string_view target);
-  int status_for(const boost::beast::error_code& ec) const;
+  void start_head() noexcept;
 
   const Limits& limits_;
   asgi::Scope& scope_;
-  std::string* sink_ = nullptr;
+  // Only for heads the fast path leaves to Beast (framing, upgrades, errors): built then, so the everyday
+  // request neither builds nor touches Beast's ~100 bytes of parser state.
+  std::unique_ptr<Beast> beast_;
   std::size_t header_count_ = 0;
   std::size_t host_count_ = 0;
+  std::int64_t fast_length_ = -1;  // -1: no Content-Length
   int version_ = 11;
-  int status_ = 0;
   bool expect_continue_ = false;
   bool head_request_ = false;
   bool try_fast_ = true;
   bool fast_ = false;
   bool fast_keep_alive_ = false;
-  std::int64_t fast_length_ = -1;  // -1: no Content-Length
 };
 
 }  // namespace duet::server::detail
