@@ -17,6 +17,7 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cpu_ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+sys_ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $15}' "/proc/$p/stat"))); done; echo "$t"; }
 tick=$(getconf CLK_TCK)
 
 # wrk's "1.23ms" / "850.00us" / "1.02s" as microseconds.
@@ -48,13 +49,16 @@ run_wrk() {
 
 measure() {  # name url conns depth pids...
   local name=$1 url=$2 conns=$3 depth=$4; shift 4
-  local before after
+  local before after sys_before sys_after
   before=$(cpu_ticks "$@")
+  sys_before=$(sys_ticks "$@")
   read -r rps p99 reqs < <(run_wrk "$url" "$conns" "$depth")
   after=$(cpu_ticks "$@")
-  local cpu_us
+  sys_after=$(sys_ticks "$@")
+  local cpu_us sys_us
   cpu_us=$(awk -v a="$after" -v b="$before" -v t="$tick" -v n="$reqs" 'BEGIN { printf "%.2f", (a-b)/t*1e6/n }')
-  echo "$name $rps $p99 $cpu_us"
+  sys_us=$(awk -v a="$sys_after" -v b="$sys_before" -v t="$tick" -v n="$reqs" 'BEGIN { printf "%.2f", (a-b)/t*1e6/n }')
+  echo "$name $rps $p99 $cpu_us $sys_us"
 }
 
 NGINX_PORT=$(free_port)
@@ -74,8 +78,8 @@ rows=("plaintext_c64 /plaintext 64 1" "plaintext_c256 /plaintext 256 1" "json_c6
 for row in "${rows[@]}"; do
   read -r name path conns depth <<<"$row"
   # shellcheck disable=SC2086
-  read -r _ n_rps n_p99 n_cpu < <(measure "$name" "http://127.0.0.1:$NGINX_PORT$path" "$conns" "$depth" $NGINX_PIDS)
-  read -r _ d_rps d_p99 d_cpu < <(measure "$name" "http://127.0.0.1:$DUET_PORT$path" "$conns" "$depth" "$DUET_PID")
+  read -r _ n_rps n_p99 n_cpu n_sys < <(measure "$name" "http://127.0.0.1:$NGINX_PORT$path" "$conns" "$depth" $NGINX_PIDS)
+  read -r _ d_rps d_p99 d_cpu d_sys < <(measure "$name" "http://127.0.0.1:$DUET_PORT$path" "$conns" "$depth" "$DUET_PID")
   echo "http_${name}_duet: $d_rps req/s"
   echo "http_${name}_nginx: $n_rps req/s"
   echo "http_${name}_ratio_to_nginx: $(awk -v a="$d_rps" -v b="$n_rps" 'BEGIN { printf "%.2f", a/b }') x"
@@ -83,6 +87,10 @@ for row in "${rows[@]}"; do
   echo "http_${name}_nginx_p99: $n_p99 us"
   echo "http_${name}_duet_cpu_per_request: $d_cpu us"
   echo "http_${name}_nginx_cpu_per_request: $n_cpu us"
+  # The kernel's share (sys time): what the system calls cost, the rest is user space.
+  echo "http_${name}_duet_sys_per_request: $d_sys us"
+  echo "http_${name}_nginx_sys_per_request: $n_sys us"
+  echo "http_${name}_cpu_ratio_to_nginx: $(awk -v a="$d_cpu" -v b="$n_cpu" 'BEGIN { printf "%.3f", a/b }') x"
 done
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }

@@ -5,6 +5,7 @@
 
 #include "context_executor.hpp"
 #include "duet/runtime/local.hpp"
+#include "duet/runtime/runtime.hpp"
 #include "sync_pool.hpp"
 
 namespace duet {
@@ -21,12 +22,25 @@ std::size_t next_local_id() noexcept {
 }  // namespace detail
 
 Context::Context(boost::asio::io_context& loop, detail::SyncPool& pool, std::string label)
-    : loop_(&loop), pool_(&pool), label_(std::move(label)) {}
+    : loop_(&loop), label_(std::move(label)), pool_(&pool) {}
 
 Context::~Context() {
   for (auto& local : locals_)
     local.destroy(local.value);
   if (strand_leased_) pool_->release(strand_.load(std::memory_order_acquire));
+}
+
+void Context::end_flow() noexcept {
+  // Nothing else holds this Context (see ContextSlot::leave()), so no other thread can reach its locals.
+  if (has_locals_) {
+    for (auto& local : locals_)
+      local.destroy(local.value);
+    locals_.clear();
+    has_locals_ = false;
+  }
+  if (strand_leased_) pool_->release(strand_.load(std::memory_order_acquire));
+  strand_leased_ = false;
+  strand_.store(nullptr, std::memory_order_relaxed);
 }
 
 ContextPtr Context::create(boost::asio::io_context& loop, detail::SyncPool& pool, std::string label) {
@@ -60,6 +74,7 @@ void Context::set_local(std::size_t id, void* value, void (*destroy)(void*)) {
     auto it = std::find_if(locals_.begin(), locals_.end(), [id](const LocalValue& v) { return v.id == id; });
     if (it == locals_.end()) {
       locals_.push_back({id, value, destroy});
+      has_locals_ = true;
     } else {
       replaced = std::exchange(it->value, value);
       destroy_replaced = it->destroy;
@@ -103,7 +118,26 @@ void ContextSlot::leave() noexcept {
     std::lock_guard lock(activity->mutex);
     activity->running = nullptr;
   }
-  context_.reset();
+  // Only the slot holds it: no task, sync call or handle of the flow is left, so ending it here is what its
+  // destruction would do, and the object can serve the next flow (enter_new()).
+  if (context_ && context_->use_count() == 1) {
+    context_->end_flow();
+    spare_ = std::move(context_);
+  } else {
+    context_.reset();
+  }
+}
+
+void ContextSlot::enter_new(Runtime& runtime, std::string_view head, std::string_view tail) {
+  if (!spare_ || &spare_->loop() != loop_) {
+    std::string label;
+    label.reserve(head.size() + 1 + tail.size());
+    label.append(head).append(" ").append(tail);
+    enter(runtime.new_context(*loop_, std::move(label)));
+    return;
+  }
+  spare_->label_.assign(head).append(" ").append(tail);
+  enter(std::move(spare_));
 }
 
 ContextScope::ContextScope(Context* context) noexcept

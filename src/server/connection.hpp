@@ -452,10 +452,7 @@ class Connection final : public ConnectionBase {
       // The application, in its own flow, on this coroutine (see start()). serve() has nothing else to do
       // meanwhile: the reader runs in its own handlers.
       {
-        std::string label;
-        label.reserve(scope_.method.size() + 1 + scope_.path.size());
-        label.append(scope_.method).append(" ").append(scope_.path);
-        flow_->enter(loop_.core.runtime.new_context(loop_.io, std::move(label)));
+        flow_->enter_new(loop_.core.runtime, scope_.method, scope_.path);
         app_running_ = true;
         try {
           co_await loop_.core.app(scope_, receive_fn_, send_fn_);

@@ -110,3 +110,88 @@ TEST(ContextSlot, HandlersOfItsExecutorRunInTheFlowOfTheMoment) {
   EXPECT_TRUE(executor == slot->executor());
   EXPECT_EQ(&boost::asio::query(executor, boost::asio::execution::context), &loop);
 }
+
+namespace {
+
+struct Reuse {
+  Context* first = nullptr;
+  Context* second = nullptr;
+  std::string second_label;
+  bool second_clean = false;
+  int destroyed_at_leave = 0;
+};
+
+// Two flows begun with enter_new(): the first ends with nothing but the slot holding it.
+Task<Reuse> two_new_flows(ContextSlot& slot, Runtime& runtime, std::atomic<int>& destroyed) {
+  Reuse r;
+  slot.enter_new(runtime, "GET", "/a");
+  r.first = Context::current();
+  request_id.set("a");
+  counted.set(Counted(&destroyed));
+  co_await duet::sleep(1ms);
+  slot.leave();
+  r.destroyed_at_leave = destroyed.load();
+  slot.enter_new(runtime, "POST", "/b");
+  r.second = Context::current();
+  r.second_label = Context::current()->label();
+  r.second_clean = request_id.get() == nullptr && counted.get() == nullptr;
+  co_await duet::sleep(1ms);
+  slot.leave();
+  co_return r;
+}
+
+struct Held {
+  duet::ContextPtr kept;
+  Context* second = nullptr;
+  int destroyed_at_leave = 0;
+};
+
+// The first flow is still held (as a task or a sync call of it would) when the slot leaves it.
+Task<Held> new_flow_while_old_one_is_held(ContextSlot& slot, Runtime& runtime, std::atomic<int>& destroyed) {
+  Held h;
+  slot.enter_new(runtime, "GET", "/a");
+  h.kept = Context::current();
+  counted.set(Counted(&destroyed));
+  slot.leave();
+  h.destroyed_at_leave = destroyed.load();
+  slot.enter_new(runtime, "GET", "/b");
+  h.second = Context::current();
+  slot.leave();
+  co_return h;
+}
+
+}  // namespace
+
+TEST(ContextSlot, EnterNewUsesTheEndedFlowAgainWithNothingLeftOver) {
+  Runtime runtime(RuntimeOptions{.loops = 1});
+  auto slot = ContextSlot::create(runtime.loop(0));
+  std::atomic<int> destroyed{0};
+  Reuse r = boost::asio::co_spawn(slot->executor(), two_new_flows(*slot, runtime, destroyed),
+                                  boost::asio::use_future)
+                .get();
+  // The first flow's Local values went at leave(), as with a Context of its own...
+  EXPECT_EQ(r.destroyed_at_leave, 1);
+  // ...and the second flow, in the same object (no allocation per request), starts without them.
+  EXPECT_EQ(r.second, r.first);
+  EXPECT_EQ(r.second_label, "POST /b");
+  EXPECT_TRUE(r.second_clean);
+}
+
+TEST(ContextSlot, EnterNewLeavesAFlowThatIsStillHeldAlone) {
+  Runtime runtime(RuntimeOptions{.loops = 1});
+  auto slot = ContextSlot::create(runtime.loop(0));
+  std::atomic<int> destroyed{0};
+  Held h = boost::asio::co_spawn(slot->executor(), new_flow_while_old_one_is_held(*slot, runtime, destroyed),
+                                 boost::asio::use_future)
+               .get();
+  // Held elsewhere: not ended at leave(), not used for the next flow; it ends with its last reference.
+  EXPECT_EQ(h.destroyed_at_leave, 0);
+  EXPECT_NE(h.second, h.kept.get());
+  EXPECT_EQ(h.kept->label(), "GET /a");
+  {
+    duet::ContextScope scope(h.kept.get());
+    EXPECT_NE(counted.get(), nullptr);
+  }
+  h.kept.reset();
+  EXPECT_EQ(destroyed.load(), 1);
+}

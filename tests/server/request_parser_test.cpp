@@ -207,3 +207,60 @@ TEST(RequestParser, BothPathsAgreeOnMutatedHeads) {
 }
 
 }  // namespace
+
+// A connection keeps one parser for all its requests: each head starts afresh, whichever path the one
+// before took (Beast's state, chunked framing, Expect, headers and counts do not carry over).
+TEST(RequestParser, OneParserParsesHeadAfterHead) {
+  const Limits limits = small_limits();
+  duet::asgi::Scope scope;
+  RequestParser parser(limits, scope);
+  const std::string chunked = "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string expect =
+      "POST /e HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n";
+  const std::string plain = "GET /p?q=1 HTTP/1.1\r\nHost: b\r\n\r\n";
+  const std::string head_request = "HEAD /h HTTP/1.0\r\n\r\n";
+
+  ASSERT_EQ(parser.parse_head(chunked.data(), chunked.size()), 0);
+  EXPECT_FALSE(parser.took_fast_path());
+  EXPECT_TRUE(parser.chunked());
+  std::string body;
+  int status = 0;
+  const std::string chunks = "3\r\nabc\r\n0\r\n\r\n";
+  EXPECT_EQ(parser.parse_chunked(chunks.data(), chunks.size(), body, status), chunks.size());
+  EXPECT_EQ(body, "abc");
+  EXPECT_TRUE(parser.is_done());
+
+  ASSERT_EQ(parser.parse_head(plain.data(), plain.size()), 0);
+  EXPECT_TRUE(parser.took_fast_path());
+  EXPECT_FALSE(parser.chunked());
+  EXPECT_TRUE(parser.is_done());
+  EXPECT_TRUE(parser.keep_alive());
+  EXPECT_FALSE(parser.content_length());
+  EXPECT_EQ(scope.method, "GET");
+  EXPECT_EQ(scope.path, "/p");
+  EXPECT_EQ(scope.query_string, "q=1");
+  ASSERT_EQ(scope.headers.size(), 1u);
+  EXPECT_EQ(scope.headers[0], duet::asgi::Header("host", "b"));
+
+  ASSERT_EQ(parser.parse_head(expect.data(), expect.size()), 0);
+  EXPECT_FALSE(parser.took_fast_path());
+  EXPECT_TRUE(parser.expect_continue());
+  EXPECT_EQ(parser.content_length().value_or(0), 3u);
+  EXPECT_EQ(scope.headers.size(), 3u);
+
+  ASSERT_EQ(parser.parse_head(head_request.data(), head_request.size()), 0);
+  EXPECT_TRUE(parser.took_fast_path());
+  EXPECT_FALSE(parser.expect_continue());
+  EXPECT_TRUE(parser.head_request());
+  EXPECT_EQ(parser.version(), 10);
+  EXPECT_FALSE(parser.keep_alive());
+  EXPECT_TRUE(scope.headers.empty());
+  EXPECT_EQ(scope.http_version, "1.0");
+
+  // An error on Beast's path leaves nothing behind for the next head either.
+  const std::string twohosts = "GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n";
+  EXPECT_EQ(parser.parse_head(twohosts.data(), twohosts.size()), 400);
+  ASSERT_EQ(parser.parse_head(plain.data(), plain.size()), 0);
+  EXPECT_TRUE(parser.took_fast_path());
+  EXPECT_EQ(scope.headers.size(), 1u);
+}

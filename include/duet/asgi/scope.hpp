@@ -49,22 +49,24 @@ struct Address {
 using State = std::map<std::string, std::any, std::less<>>;
 
 struct Scope {
+  // The fields a server sets for every request come first, together, and those it sets once per connection
+  // (scheme, root path, addresses, state) after them: a request then touches few of the Scope's cache lines.
   ScopeType type = ScopeType::http;
-  /// "1.0", "1.1" (http), or empty for lifespan.
-  std::string http_version = "1.1";
   /// Upper-case as received: "GET".
   std::string method;
-  /// "http", "https", "ws" or "wss".
-  std::string scheme = "http";
   /// Percent-decoded path, without the query string.
   std::string path;
   /// The request target's path exactly as received (not decoded).
   std::string raw_path;
   /// The bytes after '?', not decoded; empty if none.
   std::string query_string;
+  Headers headers;
+  /// "1.0", "1.1" (http), or empty for lifespan.
+  std::string http_version = "1.1";
+  /// "http", "https", "ws" or "wss".
+  std::string scheme = "http";
   /// The prefix the application is mounted under (Django's SCRIPT_NAME); empty at the root.
   std::string root_path;
-  Headers headers;
   std::optional<Address> client;
   std::optional<Address> server;
   /// websocket only: the subprotocols the client offered.

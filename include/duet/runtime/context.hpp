@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -17,6 +18,8 @@ namespace duet {
 
 class Context;
 using ContextPtr = boost::intrusive_ptr<Context>;
+
+class Runtime;
 
 namespace detail {
 class SyncPool;
@@ -31,7 +34,7 @@ class SyncStrand;
 /// thread-sensitive call of the flow runs on that same thread, in order. The lease ends when the last
 /// reference to the Context goes away, and the thread, with its thread-local state (a DB connection, say),
 /// serves later requests.
-class Context {
+class alignas(64) Context {
  public:
   /// A new flow on `loop`, whose sync work goes to `pool`. `label` names it in diagnostics ("GET /api/").
   static ContextPtr create(boost::asio::io_context& loop, detail::SyncPool& pool, std::string label = {});
@@ -70,15 +73,23 @@ class Context {
   }
 
  private:
+  friend class ContextSlot;
   Context(boost::asio::io_context& loop, detail::SyncPool& pool, std::string label);
   ~Context();
+  /// Ends the flow as the destructor would (its Local values destroyed, its sync strand back to the pool)
+  /// and leaves the object ready to serve as a new flow. Only when nothing else holds it.
+  void end_flow() noexcept;
 
+  // What every flow touches (its count, loop, label, strand and whether it has Local values) fills the
+  // first cache line, which is where the object starts (alignas): a server's request touches that line
+  // of its flow and no other. The mutex and the Local values come after it.
   std::atomic<std::size_t> refs_{0};
   boost::asio::io_context* loop_;
-  detail::SyncPool* pool_;
   std::string label_;
   std::atomic<detail::SyncStrand*> strand_{nullptr};
   bool strand_leased_ = false;
+  bool has_locals_ = false;  // set_local() was called: end_flow() has values to destroy
+  detail::SyncPool* pool_;
 
   struct LocalValue {
     std::size_t id;
@@ -107,6 +118,10 @@ class ContextSlot {
   /// Makes `context` the slot's flow and the calling thread's current one: the slot's coroutine, which is
   /// running now, works for it from here on.
   void enter(ContextPtr context);
+  /// As enter(runtime.new_context(loop(), label)) with the label `head + " " + tail` ("GET /path"), but
+  /// without an allocation when it can: the Context of the slot's last flow is used again if nothing held
+  /// it past leave() (its Local values and sync strand ended there, as they would with a new one).
+  void enter_new(Runtime& runtime, std::string_view head, std::string_view tail);
   /// Ends the flow begun by enter(): the slot and the calling thread have none, and the slot's reference
   /// to the Context is dropped (a flow's sync strand goes back to the pool with its last reference).
   void leave() noexcept;
@@ -131,6 +146,9 @@ class ContextSlot {
   std::atomic<std::size_t> refs_{0};
   boost::asio::io_context* loop_;
   ContextPtr context_;
+  // The last flow's Context, ended and kept for enter_new() (a server's connection serves one request
+  // after another: one Context for all of them instead of an allocation and a construction each).
+  ContextPtr spare_;
 };
 
 /// Makes `context` current on this thread for the scope's lifetime (and restores the previous one).
