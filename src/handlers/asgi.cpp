@@ -88,30 +88,34 @@ std::optional<std::size_t> content_length(const asgi::Headers& headers) {
   return n;
 }
 
-http::RequestParts parts_of(const asgi::Scope& scope) {
-  http::RequestParts parts;
-  parts.method = scope.method;
-  parts.scheme = scope.scheme;
-  parts.path = scope.path;
-  parts.root_path = scope.root_path;
-  parts.query_string = scope.query_string;
+// Built member by member from the scope (designated initializers: RequestParts' defaults are not made first
+// and then overwritten).
+http::RequestParts parts_of(const asgi::Scope& scope, http::BodySource& body) {
+  http::RequestParts parts{.method = scope.method,
+                           .scheme = scope.scheme,
+                           .path = scope.path,
+                           .root_path = scope.root_path,
+                           .query_string = scope.query_string};
   parts.headers.reserve(scope.headers.size());
   for (const auto& header : scope.headers)
     parts.headers.emplace_back(header.name, header.value);
   if (scope.client) parts.client.emplace(scope.client->host, scope.client->port);
   if (scope.server) parts.server.emplace(scope.server->host, scope.server->port);
+  // Not owned: the body source lives in the caller's frame, as the receive function or input stream it
+  // reads from does, for as long as the request is served.
+  parts.body = std::shared_ptr<http::BodySource>(std::shared_ptr<void>(), &body);
   return parts;
 }
 
-// HttpResponse::serialize_headers(), lower-cased as ASGI wants, without its intermediate copy.
-asgi::Headers response_headers(const http::HttpResponse& response) {
-  const auto& items = response.headers.items();
+// HttpResponse::serialize_headers(), lower-cased as ASGI wants, the strings moved rather than copied: the
+// response is only read for its body after this.
+asgi::Headers take_response_headers(http::HttpResponse& response) {
+  auto items = std::move(response.headers).take_items();
   asgi::Headers headers;
   headers.reserve(items.size() + response.cookies().size());
-  for (const auto& [name, value] : items) {
-    std::string lower(name.size(), '\0');
-    std::transform(name.begin(), name.end(), lower.begin(), http::ascii_lower);
-    headers.emplace_back(std::move(lower), value);
+  for (auto& [name, value] : items) {
+    std::transform(name.begin(), name.end(), name.begin(), http::ascii_lower);
+    headers.emplace_back(std::move(name), std::move(value));
   }
   for (const auto& cookie : response.cookies())
     headers.emplace_back("set-cookie", cookie.output());
@@ -150,11 +154,10 @@ Task<void> ASGIHandler::operator()(const asgi::Scope& scope, const asgi::Receive
     throw asgi::ProtocolError("duet's ASGIHandler serves http and lifespan scopes, not " +
                               std::string(asgi::to_string(scope.type)));
   }
-  http::RequestParts parts = parts_of(scope);
-  parts.body = std::make_shared<ReceiveBodySource>(receive, content_length(scope.headers));
-  http::HttpRequest request(std::move(parts), handler_->settings_ptr());
+  ReceiveBodySource body(receive, content_length(scope.headers));
+  http::HttpRequest request(parts_of(scope, body), handler_->settings_ptr());
   http::HttpResponse response = co_await handler_->aget_response(request);
-  co_await send(asgi::HttpResponseStart(response.status_code(), response_headers(response)));
+  co_await send(asgi::HttpResponseStart(response.status_code(), take_response_headers(response)));
   if (!response.streaming()) {
     co_await send(asgi::HttpResponseBody(std::move(response).take_content(), false));
     co_return;
@@ -174,13 +177,12 @@ asgi::Application get_asgi_application(BaseHandler::Options options) {
 asgi::SyncApplication get_wsgi_application(BaseHandler::Options options) {
   auto handler = std::make_shared<BaseHandler>(in_mode(std::move(options), false));
   return [handler](const asgi::Scope& scope, asgi::InputStream& input) {
-    http::RequestParts parts = parts_of(scope);
-    parts.body = std::make_shared<InputStreamBodySource>(input, content_length(scope.headers));
-    http::HttpRequest request(std::move(parts), handler->settings_ptr());
+    InputStreamBodySource body(input, content_length(scope.headers));
+    http::HttpRequest request(parts_of(scope, body), handler->settings_ptr());
     auto response = std::make_shared<http::HttpResponse>(handler->get_response(request));
     asgi::SyncResponse out;
     out.status = response->status_code();
-    out.headers = response_headers(*response);
+    out.headers = take_response_headers(*response);
     if (response->streaming()) {
       out.next_chunk = [response] { return response->next_chunk(); };
     } else {

@@ -1,8 +1,10 @@
 #include "duet/http/json.hpp"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <string_view>
 
 namespace duet::http {
@@ -62,37 +64,75 @@ void append_double(std::string& out, double d) {
   out += std::to_string(magnitude);
 }
 
+// The output, sized ahead and trimmed once at the end: std::string's += checks the capacity and writes the
+// terminator on every call, which for a small API object costs more than writing its text.
+class Writer {
+ public:
+  Writer() { out_.resize(128); }  // one allocation for a typical API object
+
+  // Room for n more bytes at the returned position; advance() says how many were written.
+  char* room(std::size_t n) {
+    if (out_.size() - length_ < n) out_.resize(std::max(out_.size() * 2, length_ + n));
+    return out_.data() + length_;
+  }
+  void advance(std::size_t n) noexcept { length_ += n; }
+
+  void put(char c) {
+    *room(1) = c;
+    ++length_;
+  }
+  void put(std::string_view s) {
+    std::memcpy(room(s.size()), s.data(), s.size());
+    length_ += s.size();
+  }
+
+  std::string finish() && {
+    out_.resize(length_);
+    return std::move(out_);
+  }
+
+ private:
+  std::string out_;
+  std::size_t length_ = 0;
+};
+
 // A string as Boost.JSON writes it. Most strings need no escape and are copied between quotes; any other
 // goes through Boost's serializer, so the escapes are Boost's own.
-void append_string(std::string& out, std::string_view s) {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == '"' || c == '\\') {
-      out += boost::json::serialize(boost::json::string_view(s.data(), s.size()));
-      return;
-    }
+void append_string(Writer& out, std::string_view s) {
+  bool plain = true;
+  for (unsigned char c : s)
+    plain &= c >= 0x20 && c != '"' && c != '\\';  // no early exit: the loop vectorizes
+  if (!plain) {
+    out.put(boost::json::serialize(boost::json::string_view(s.data(), s.size())));
+    return;
   }
-  out += '"';
-  out += s;
-  out += '"';
+  char* at = out.room(s.size() + 2);
+  at[0] = '"';
+  std::memcpy(at + 1, s.data(), s.size());
+  at[s.size() + 1] = '"';
+  out.advance(s.size() + 2);
 }
 
 template <class Integer>
-void append_integer(std::string& out, Integer i) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, i);
-  out.append(buf, end);
+void append_integer(Writer& out, Integer i) {
+  char* at = out.room(24);
+  auto [end, ec] = std::to_chars(at, at + 24, i);
+  out.advance(static_cast<std::size_t>(end - at));
 }
 
-void append(std::string& out, const boost::json::array& array);
-void append(std::string& out, const boost::json::object& object);
+void append(Writer& out, const boost::json::array& array);
+void append(Writer& out, const boost::json::object& object);
 
 // Boost.JSON's compact layout (no spaces), with floats as Python writes them. Written out rather than
 // handed to boost::json::serialize, whose serializer costs more to set up than a small object costs to write.
-void append(std::string& out, const boost::json::value& v) {
+void append(Writer& out, const boost::json::value& v) {
   switch (v.kind()) {
-    case boost::json::kind::double_:
-      append_double(out, v.get_double());
+    case boost::json::kind::double_: {
+      std::string text;
+      append_double(text, v.get_double());
+      out.put(text);
       return;
+    }
     case boost::json::kind::int64:
       append_integer(out, v.get_int64());
       return;
@@ -100,10 +140,10 @@ void append(std::string& out, const boost::json::value& v) {
       append_integer(out, v.get_uint64());
       return;
     case boost::json::kind::bool_:
-      out += v.get_bool() ? "true" : "false";
+      out.put(v.get_bool() ? "true" : "false");
       return;
     case boost::json::kind::null:
-      out += "null";
+      out.put("null");
       return;
     case boost::json::kind::string:
       append_string(out, v.get_string());
@@ -117,36 +157,35 @@ void append(std::string& out, const boost::json::value& v) {
   }
 }
 
-void append(std::string& out, const boost::json::array& array) {
-  out += '[';
+void append(Writer& out, const boost::json::array& array) {
+  out.put('[');
   bool first = true;
   for (const auto& e : array) {
-    if (!first) out += ',';
+    if (!first) out.put(',');
     first = false;
     append(out, e);
   }
-  out += ']';
+  out.put(']');
 }
 
-void append(std::string& out, const boost::json::object& object) {
-  out += '{';
+void append(Writer& out, const boost::json::object& object) {
+  out.put('{');
   bool first = true;
   for (const auto& kv : object) {
-    if (!first) out += ',';
+    if (!first) out.put(',');
     first = false;
     append_string(out, kv.key());
-    out += ':';
+    out.put(':');
     append(out, kv.value());
   }
-  out += '}';
+  out.put('}');
 }
 
 template <class Json>
 std::string dumps(const Json& json) {
-  std::string out;
-  out.reserve(128);  // one allocation for a typical API object instead of growing from the inline 15 bytes
+  Writer out;
   append(out, json);
-  return out;
+  return std::move(out).finish();
 }
 
 }  // namespace

@@ -111,11 +111,14 @@ std::string_view reason_phrase_for(int status) noexcept {
   }
 }
 
-HttpResponse::HttpResponse(std::string content, int status, std::optional<std::string> content_type)
+HttpResponse::HttpResponse(std::string content, int status, std::optional<std::string_view> content_type)
     : content_(std::move(content)) {
   set_status(status);
-  headers.set("Content-Type",
-              content_type ? *content_type : "text/html; charset=" + conf::settings()->DEFAULT_CHARSET);
+  if (content_type) {
+    headers.set("Content-Type", *content_type);
+  } else {
+    headers.set("Content-Type", "text/html; charset=" + conf::settings()->DEFAULT_CHARSET);
+  }
 }
 
 void HttpResponse::set_status(int status) {
@@ -325,14 +328,14 @@ HttpResponseNotAllowed::HttpResponseNotAllowed(const std::vector<std::string>& p
 }
 
 StreamingHttpResponse::StreamingHttpResponse(ChunkGenerator generator, int status,
-                                             std::optional<std::string> content_type)
-    : HttpResponse({}, status, std::move(content_type)) {
+                                             std::optional<std::string_view> content_type)
+    : HttpResponse({}, status, content_type) {
   set_streaming(std::move(generator));
 }
 
 StreamingHttpResponse::StreamingHttpResponse(AsyncChunkGenerator generator, int status,
-                                             std::optional<std::string> content_type)
-    : HttpResponse({}, status, std::move(content_type)) {
+                                             std::optional<std::string_view> content_type)
+    : HttpResponse({}, status, content_type) {
   set_streaming(std::move(generator));
 }
 

@@ -60,6 +60,9 @@ class ResponseHeaders {
   bool erase(std::string_view name);
   std::size_t size() const noexcept { return items_.size(); }
   const std::vector<std::pair<std::string, std::string>>& items() const noexcept { return items_; }
+  /// Moves the (name, value) pairs out, leaving no header (for the handler handing a finished response to
+  /// the server).
+  std::vector<std::pair<std::string, std::string>> take_items() &&;
 
  private:
   const std::string* find(std::string_view name) const;

@@ -39,7 +39,7 @@ class HttpResponse {
   /// content_type defaults to "text/html; charset=<DEFAULT_CHARSET>". Throws std::invalid_argument for a
   /// status outside 100..599.
   explicit HttpResponse(std::string content = {}, int status = 200,
-                        std::optional<std::string> content_type = std::nullopt);
+                        std::optional<std::string_view> content_type = std::nullopt);
 
   int status_code() const noexcept { return status_; }
   void set_status(int status);
@@ -166,9 +166,9 @@ class HttpResponseServerError : public HttpResponse {
 class StreamingHttpResponse : public HttpResponse {
  public:
   explicit StreamingHttpResponse(ChunkGenerator generator, int status = 200,
-                                 std::optional<std::string> content_type = std::nullopt);
+                                 std::optional<std::string_view> content_type = std::nullopt);
   explicit StreamingHttpResponse(AsyncChunkGenerator generator, int status = 200,
-                                 std::optional<std::string> content_type = std::nullopt);
+                                 std::optional<std::string_view> content_type = std::nullopt);
 };
 
 }  // namespace duet::http
