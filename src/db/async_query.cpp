@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/asio/this_coro.hpp>
 #include <chrono>
 #include <unordered_map>
@@ -71,15 +72,36 @@ Task<postgresql::Result> async_run(const std::string& alias, CompiledQuery& comp
 }
 
 Task<postgresql::Result> async_run(const std::string& alias, CompiledQuery& compiled, bool read,
-                                   const Executor& executor) {
+                                   const Executor& executor, postgresql::RowsAs rows_as) {
   if (!compiled.native_sql) return async_run_sql(alias, compiled.sql, compiled.params, read);
   // The caller's flow is current (this runs inside its coroutine, before it suspends): its transaction, if
   // it pinned one, is found as in a coroutine of its own.
   if (auto* tx = pinned_transaction(alias))
     return tx->query(*compiled.native_sql, std::move(compiled.params));
   auto& pool = postgresql::loop_pool(executor, alias);
-  if (read) return pool.read(std::move(compiled.native_sql), std::move(compiled.params));
+  if (read) return pool.read(std::move(compiled.native_sql), std::move(compiled.params), rows_as);
   return pool.query(std::move(compiled.native_sql), std::move(compiled.params));
+}
+
+void hydrate(const ModelMeta& meta, void* obj, ModelState& state, const postgresql::Result& result,
+             std::size_t row, const SelectPlan& plan, const std::string& alias) {
+  if (!result.raw) {
+    hydrate(meta, obj, state, result.rows.at(row), plan, alias);
+    return;
+  }
+  const auto& raw = result.raw;
+  if (!plan.related.empty() || !plan.annotation_names.empty()) {
+    // select_related() and annotate() read columns across the row: the general path over a Row.
+    hydrate(meta, obj, state, raw.row(row), plan, alias);
+    return;
+  }
+  // The common case (the model's own columns): each value decoded once, straight into its field.
+  const std::size_t n = std::min(plan.base_columns, raw.columns());
+  for (std::size_t i = 0; i < n; ++i)
+    meta.fields[i].assign(obj, raw.value(row, i));
+  state.adding = false;
+  state.db = alias;
+  state.annotations.clear();
 }
 
 std::optional<CompiledQuery> compile_save_update(const ModelMeta& meta, void* obj, ModelState& state,

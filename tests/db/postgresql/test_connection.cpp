@@ -449,3 +449,69 @@ TEST(PgConnection, AWriteNeverJoinsTheReadsImplicitTransaction) {
     co_await conn.execute("DROP TABLE duet_shared_reads");
   });
 }
+
+TEST(PgConnection, RawRowsHoldWhatTheConvertedRowsHold) {
+  run([]() -> Task<void> {
+    auto conn = co_await pg::AsyncConnection::connect(config());
+    auto sql = std::make_shared<const std::string>(
+        "SELECT g AS id, CASE WHEN g % 2 = 0 THEN NULL ELSE 'row ' || g END AS label, g * 0.5::float8 AS "
+        "half, "
+        "decode('00ff', 'hex') AS bytes, g % 3 = 0 AS third FROM generate_series(1, $1::int) AS g");
+    std::vector<db::Value> five{std::int64_t{5}};
+    auto converted = co_await conn.read(sql, five);
+    auto raw = co_await conn.read(sql, five, pg::RowsAs::raw);
+    EXPECT_FALSE(converted.raw);
+    EXPECT_TRUE(raw.raw);
+    EXPECT_TRUE(raw.rows.empty());
+    EXPECT_EQ(raw.row_count(), 5u);
+    EXPECT_EQ(converted.row_count(), 5u);
+    EXPECT_EQ(raw.rows_affected, 5);
+    EXPECT_EQ(raw.raw.columns(), 5u);
+    for (std::size_t r = 0; r < 5 && r < converted.rows.size(); ++r) {
+      EXPECT_EQ(raw.raw.row(r), converted.rows[r]) << "row " << r;
+      for (std::size_t c = 0; c < 5; ++c)
+        EXPECT_EQ(raw.raw.value(r, c), converted.rows[r][c]) << "row " << r << " column " << c;
+    }
+    EXPECT_TRUE(raw.raw.value(1, 1).is_null());
+    EXPECT_EQ(raw.raw.value(2, 1).as_string(), "row 3");
+    // No rows: raw, empty.
+    std::vector<db::Value> none{std::int64_t{0}};
+    auto empty = co_await conn.read(sql, none, pg::RowsAs::raw);
+    EXPECT_EQ(empty.row_count(), 0u);
+    // Moved, the result keeps its rows (one owner of libpq's result).
+    pg::Result moved = std::move(raw);
+    EXPECT_EQ(moved.row_count(), 5u);
+    EXPECT_EQ(moved.raw.value(0, 0).as_int(), 1);
+  });
+}
+
+namespace {
+
+Task<std::string> raw_outcome(pg::AsyncConnection& conn, std::shared_ptr<const std::string> sql,
+                              std::vector<db::Value> params) {
+  try {
+    auto r = co_await conn.read(std::move(sql), std::move(params), pg::RowsAs::raw);
+    if (!r.raw || !r.rows.empty() || r.row_count() != 1) co_return "not raw";
+    co_return r.raw.value(0, 0).as_string();
+  } catch (const db::DatabaseError& e) {
+    co_return "error " + e.sqlstate();
+  }
+}
+
+}  // namespace
+
+TEST(PgConnection, RawReadsSkippedByAFailedReadComeBackRaw) {
+  run([]() -> Task<void> {
+    auto conn = co_await pg::AsyncConnection::connect(config());
+    auto sql = std::make_shared<const std::string>("SELECT (10 / $1::int8)::text");
+    std::vector<db::Value> one{db::Value(std::int64_t{1})};
+    co_await conn.read(sql, one, pg::RowsAs::raw);  // prepared now: the next ones share
+    std::vector<Task<std::string>> tasks;
+    const std::vector<std::int64_t> divisors{1, 0, 2, 5};
+    for (std::int64_t d : divisors)
+      tasks.push_back(raw_outcome(conn, sql, std::vector<db::Value>{db::Value(d)}));
+    auto results = co_await duet::gather(std::move(tasks));
+    EXPECT_EQ(results, (std::vector<std::string>{"10", "error 22012", "5", "2"}));
+    EXPECT_EQ(conn.in_flight(), 0u);
+  });
+}

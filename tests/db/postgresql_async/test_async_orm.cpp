@@ -285,3 +285,52 @@ TEST_F(NativeAsyncTest, SyncOrmCodeInsideANativeAatomicIsRefused) {
 }
 
 }  // namespace
+
+// alist() and aget() fill their objects from the driver's rows as received (RowsAs::raw): the same objects,
+// annotations and errors as the converted rows gave.
+Task<void> hydrate_from_raw_rows() {
+  auto items = Item::objects();
+  for (int i = 1; i <= 3; ++i) {
+    db::Values v{{"name", "item " + std::to_string(i)}, {"qty", i * 10}};
+    co_await items.acreate(v);
+  }
+  auto all = items.order_by({"qty"});
+  auto listed = co_await all.alist();
+  EXPECT_EQ(listed.size(), 3u);
+  for (std::size_t i = 0; i < listed.size(); ++i) {
+    EXPECT_EQ(listed[i].name.value(), "item " + std::to_string(i + 1));
+    EXPECT_EQ(listed[i].qty.value(), static_cast<std::int64_t>(i + 1) * 10);
+    EXPECT_FALSE(listed[i]._state.adding);
+    EXPECT_EQ(listed[i]._state.db, "default");
+  }
+  auto doubled = items.annotate({{"twice", db::F("qty") * 2}}).order_by({"-qty"});
+  auto annotated = co_await doubled.alist();
+  EXPECT_EQ(annotated.size(), 3u);
+  if (!annotated.empty()) {
+    EXPECT_EQ(annotated[0].qty.value(), 30);
+    EXPECT_EQ(annotated[0].annotation("twice").as_int(), 60);
+  }
+  auto one = co_await items.aget("qty", 20);
+  EXPECT_EQ(one.name.value(), "item 2");
+  EXPECT_FALSE(one._state.adding);
+  bool missing = false, several = false;
+  try {
+    co_await items.aget("qty", 99);
+  } catch (const Item::DoesNotExist&) {
+    missing = true;
+  }
+  try {
+    co_await items.aget("qty__gte", 10);
+  } catch (const Item::MultipleObjectsReturned& e) {
+    several = std::string(e.what()).find("3") != std::string::npos;
+  }
+  EXPECT_TRUE(missing);
+  EXPECT_TRUE(several);
+  auto none = co_await items.filter("qty", 99).alist();
+  EXPECT_TRUE(none.empty());
+}
+
+TEST_F(NativeAsyncTest, AlistAndAgetFillObjectsFromTheDriversRows) {
+  duet::Runtime rt({.loops = 1, .sync_threads = 2});
+  rt.block_on(hydrate_from_raw_rows());
+}

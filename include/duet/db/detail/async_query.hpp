@@ -32,8 +32,14 @@ Task<postgresql::Result> async_run(const std::string& alias, CompiledQuery& comp
 /// async_run() called from a coroutine that passes its own executor (`co_await this_coro::executor`, which
 /// does not suspend): a plain function returning the driver's own task, one coroutine frame less per query.
 /// Awaited at once by that coroutine.
+/// `rows_as`: RowsAs::raw leaves a read's rows as the driver received them (Result::raw) where it can (on
+/// the loop's pool); read them through hydrate(..., result, row, ...) below, which takes either form.
 Task<postgresql::Result> async_run(const std::string& alias, CompiledQuery& compiled, bool read,
-                                   const Executor& executor);
+                                   const Executor& executor,
+                                   postgresql::RowsAs rows_as = postgresql::RowsAs::converted);
+/// Fills the object at `obj` from row `row` of `result` (converted or raw), as hydrate() from a Row does.
+void hydrate(const ModelMeta& meta, void* obj, ModelState& state, const postgresql::Result& result,
+             std::size_t row, const SelectPlan& plan, const std::string& alias);
 /// async_run for a statement built by hand.
 Task<postgresql::Result> async_run_sql(const std::string& alias, std::string& sql, std::vector<Value>& params,
                                        bool read = false);

@@ -431,17 +431,20 @@ class QuerySet {
   }
   std::vector<T> hydrate_all(const postgresql::Result& result, const CompiledQuery& compiled) const {
     std::vector<T> out;
-    out.reserve(result.rows.size());
-    for (auto& row : result.rows) {
+    const std::size_t n = result.row_count();
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
       T& obj = out.emplace_back();
-      detail::hydrate(model(), &obj, obj._state, row, compiled.plan, q_->alias);
+      detail::hydrate(model(), &obj, obj._state, result, i, compiled.plan, q_->alias);
     }
     return out;
   }
   Task<std::vector<T>> native_list() const {
     auto compiled = detail::compile_select(*q_);
     auto executor = co_await boost::asio::this_coro::executor;
-    auto result = co_await detail::async_run(q_->alias, compiled, /*read=*/true, executor);
+    // The rows as the driver received them: each value is decoded once, into its object's field.
+    auto result =
+        co_await detail::async_run(q_->alias, compiled, /*read=*/true, executor, postgresql::RowsAs::raw);
     co_return hydrate_all(result, compiled);
   }
   /// What aget() hands its coroutine: the QuerySet it runs on and the extra condition.
@@ -460,15 +463,17 @@ class QuerySet {
     auto compiled =
         qs.q_->is_sliced() ? detail::compile_select(*qs.q_) : detail::compile_select_window(*qs.q_, 0, 21);
     auto executor = co_await boost::asio::this_coro::executor;
-    auto result = co_await detail::async_run(qs.q_->alias, compiled, /*read=*/true, executor);
-    if (result.rows.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(qs.model()));
-    if (result.rows.size() > 1) {
+    auto result =
+        co_await detail::async_run(qs.q_->alias, compiled, /*read=*/true, executor, postgresql::RowsAs::raw);
+    const std::size_t rows = result.row_count();
+    if (rows == 0) throw typename T::DoesNotExist(detail::does_not_exist_message(qs.model()));
+    if (rows > 1) {
       throw typename T::MultipleObjectsReturned(
-          detail::multiple_returned_message(qs.model(), static_cast<std::int64_t>(result.rows.size())));
+          detail::multiple_returned_message(qs.model(), static_cast<std::int64_t>(rows)));
     }
-    // The one row straight into the object returned (no vector of one, one move less).
+    // The one row straight from the driver's result into the object returned (no Row, no vector of one).
     T obj;
-    detail::hydrate(qs.model(), &obj, obj._state, result.rows.front(), compiled.plan, qs.q_->alias);
+    detail::hydrate(qs.model(), &obj, obj._state, result, 0, compiled.plan, qs.q_->alias);
     co_return obj;
   }
   QuerySet first_qs(bool last) const {

@@ -66,6 +66,8 @@ struct Pending {
   bool synced = false;
   /// Skipped by the server because an earlier read of its group failed: sent again, on its own.
   bool aborted = false;
+  /// Its rows stay libpq's result (Result::raw) instead of being converted (RowsAs::raw).
+  bool raw_rows = false;
   std::vector<Value> params;
 };
 
@@ -83,8 +85,10 @@ class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnectio
   /// it may then share its sync point with the other such reads of this turn of the loop.
   /// `shared_text`: `sql` itself, when the caller holds it shared (the ORM's cached shapes): its statement is
   /// then found by the text's address.
+  /// `raw_rows`: a result with rows is delivered as libpq's result (Result::raw), not converted.
   void submit(std::string_view sql, const std::shared_ptr<const std::string>& shared_text,
-              std::vector<Value> params, ResultHandler handler, Executor target, bool shared_read = false);
+              std::vector<Value> params, ResultHandler handler, Executor target, bool shared_read = false,
+              bool raw_rows = false);
   void wait_notification(NotificationHandler handler);
   void close() noexcept;
 
@@ -324,7 +328,7 @@ Task<void> AsyncConnection::Impl::check_isolation() {
 void AsyncConnection::Impl::submit(std::string_view sql,
                                    const std::shared_ptr<const std::string>& shared_text,
                                    std::vector<Value> params, ResultHandler handler, Executor target,
-                                   bool shared_read) {
+                                   bool shared_read, bool raw_rows) {
   if (!conn_ || broken_) {
     complete(executor_, std::move(handler),
              detail::connection_error(
@@ -404,6 +408,7 @@ void AsyncConnection::Impl::submit(std::string_view sql,
   p.sql = own_text ? std::move(own_text) : cached->text;
   p.shared = share;
   p.synced = !share;
+  p.raw_rows = raw_rows;
   if (share) p.params = std::move(params);
   // Cancelling the awaiting task (a timeout, a disconnected client) resumes it at once with an error; the
   // query itself stays in the pipeline (libpq cannot take a pipelined query back) and its result is dropped.
@@ -473,7 +478,7 @@ void AsyncConnection::Impl::finish_group() {
   // changed anything the first time.
   for (auto& p : again) {
     auto text = p.sql;
-    submit(*text, text, std::move(p.params), std::move(p.handler), std::move(p.target), false);
+    submit(*text, text, std::move(p.params), std::move(p.handler), std::move(p.target), false, p.raw_rows);
   }
 }
 
@@ -563,12 +568,20 @@ void AsyncConnection::Impl::drain() {
       case PGRES_TUPLES_OK:
       case PGRES_COMMAND_OK:
       case PGRES_EMPTY_QUERY:
-        if (!p.error) {
-          try {
-            p.result = detail::convert(r);
-          } catch (...) {
-            p.error = std::current_exception();
-          }
+        if (p.error) break;
+        if (p.raw_rows && status == PGRES_TUPLES_OK) {
+          // Handed over as it is: the caller decodes each value once, into its own objects.
+          p.result.columns.clear();
+          p.result.rows.clear();
+          p.result.rows_affected = PQntuples(r);
+          p.result.raw = RawRows(r);
+          r = nullptr;
+          break;
+        }
+        try {
+          p.result = detail::convert(r);
+        } catch (...) {
+          p.error = std::current_exception();
         }
         break;
       case PGRES_PIPELINE_ABORTED:
@@ -591,7 +604,7 @@ void AsyncConnection::Impl::drain() {
         break;
     }
     ++p.results;
-    PQclear(r);
+    if (r) PQclear(r);
   }
   if (!conn_) return;
   while (PGnotify* n = PQnotifies(conn_)) {
@@ -701,13 +714,14 @@ namespace {
 /// Pool hands out this task for a connection of its own (see Pool::query), which may be pruned meanwhile.
 Task<Result> run_query(std::shared_ptr<AsyncConnection::Impl> impl, std::string sql,
                        std::shared_ptr<const std::string> shared_sql, std::vector<Value> params,
-                       bool shared_read) {
+                       bool shared_read, bool raw_rows = false) {
   if (!impl) throw ProgrammingError("query() on an AsyncConnection that is not connected");
   Executor target = co_await asio::this_coro::executor;
   std::string_view text = shared_sql ? std::string_view(*shared_sql) : std::string_view(sql);
   auto [error, result] = co_await initiate<void(std::exception_ptr, Result)>(
       [&](auto handler) {
-        impl->submit(text, shared_sql, std::move(params), std::move(handler), std::move(target), shared_read);
+        impl->submit(text, shared_sql, std::move(params), std::move(handler), std::move(target), shared_read,
+                     raw_rows);
       },
       asio::as_tuple(asio::use_awaitable));
   if (error) std::rethrow_exception(error);
@@ -729,9 +743,10 @@ Task<Result> AsyncConnection::query(std::shared_ptr<const std::string> sql, std:
   return run_query(impl_, {}, std::move(sql), std::move(params), false);
 }
 
-Task<Result> AsyncConnection::read(std::shared_ptr<const std::string> sql, std::vector<Value> params) {
+Task<Result> AsyncConnection::read(std::shared_ptr<const std::string> sql, std::vector<Value> params,
+                                   RowsAs rows_as) {
   if (!sql) throw ProgrammingError("read() without SQL");
-  return run_query(impl_, {}, std::move(sql), std::move(params), true);
+  return run_query(impl_, {}, std::move(sql), std::move(params), true, rows_as == RowsAs::raw);
 }
 
 Task<std::int64_t> AsyncConnection::execute(std::string sql, std::vector<Value> params) {

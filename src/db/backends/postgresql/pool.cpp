@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <deque>
 #include <thread>
+#include <type_traits>
 
 namespace duet::db::postgresql {
 
@@ -413,15 +414,20 @@ PoolSlot* ready_slot(PoolState& state, bool read) {
 /// The connection's query() or read() coroutine for `sql`: the caller's own text, or one it keeps shared
 /// across calls (AsyncConnection::query).
 template <class Text>
-Task<Result> run_on(PoolSlot& slot, Text sql, std::vector<Value> params, bool read) {
-  if (read) return slot.conn.read(std::move(sql), std::move(params));
+Task<Result> run_on(PoolSlot& slot, Text sql, std::vector<Value> params, bool read,
+                    RowsAs rows_as = RowsAs::converted) {
+  if constexpr (std::is_same_v<Text, std::string>) {
+    if (read) return slot.conn.read(std::move(sql), std::move(params));
+  } else {
+    if (read) return slot.conn.read(std::move(sql), std::move(params), rows_as);
+  }
   return slot.conn.query(std::move(sql), std::move(params));
 }
 
 /// Pool::query's slow path: opens a connection or waits for one.
 template <class Text>
 Task<Result> query_when_ready(std::shared_ptr<PoolState> state, Text sql, std::vector<Value> params,
-                              bool read) {
+                              bool read, RowsAs rows_as) {
   auto deadline = Clock::now() + state->options.acquire_timeout;
   PoolSlot* slot = nullptr;
   if (state->waiters.empty() && state->room()) {
@@ -431,7 +437,7 @@ Task<Result> query_when_ready(std::shared_ptr<PoolState> state, Text sql, std::v
     slot = ready_slot(*state, read);
     if (!slot) slot = co_await state->wait(deadline, false);
   }
-  co_return co_await run_on(*slot, std::move(sql), std::move(params), read);
+  co_return co_await run_on(*slot, std::move(sql), std::move(params), read, rows_as);
 }
 
 /// Pool::query and Pool::read. Not a coroutine: when a connection can take the query now (nearly always,
@@ -439,11 +445,12 @@ Task<Result> query_when_ready(std::shared_ptr<PoolState> state, Text sql, std::v
 /// query. That coroutine keeps the connection alive itself, and is awaited at once by the caller, before
 /// the slot could be pruned.
 template <class Text>
-Task<Result> submit(const std::shared_ptr<PoolState>& state, Text sql, std::vector<Value> params, bool read) {
+Task<Result> submit(const std::shared_ptr<PoolState>& state, Text sql, std::vector<Value> params, bool read,
+                    RowsAs rows_as = RowsAs::converted) {
   state->check_thread();
   if (PoolSlot* slot = ready_slot(*state, read))
-    return run_on(*slot, std::move(sql), std::move(params), read);
-  return query_when_ready(state, std::move(sql), std::move(params), read);
+    return run_on(*slot, std::move(sql), std::move(params), read, rows_as);
+  return query_when_ready(state, std::move(sql), std::move(params), read, rows_as);
 }
 
 }  // namespace
@@ -461,9 +468,9 @@ Task<Result> Pool::query(std::shared_ptr<const std::string> sql, std::vector<Val
   return submit(state_, std::move(sql), std::move(params), false);
 }
 
-Task<Result> Pool::read(std::shared_ptr<const std::string> sql, std::vector<Value> params) {
+Task<Result> Pool::read(std::shared_ptr<const std::string> sql, std::vector<Value> params, RowsAs rows_as) {
   if (!sql) throw ProgrammingError("read() without SQL");
-  return submit(state_, std::move(sql), std::move(params), true);
+  return submit(state_, std::move(sql), std::move(params), true, rows_as);
 }
 
 Task<std::int64_t> Pool::execute(std::string sql, std::vector<Value> params) {

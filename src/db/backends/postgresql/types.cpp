@@ -181,6 +181,49 @@ Result convert(const PGresult* r) {
   return out;
 }
 
+}  // namespace duet::db::postgresql::detail
+
+namespace duet::db::postgresql {
+
+RawRows& RawRows::operator=(RawRows&& other) noexcept {
+  if (this != &other) {
+    if (result_) PQclear(result_);
+    result_ = std::exchange(other.result_, nullptr);
+  }
+  return *this;
+}
+
+RawRows::~RawRows() {
+  if (result_) PQclear(result_);
+}
+
+std::size_t RawRows::size() const noexcept {
+  return result_ ? static_cast<std::size_t>(PQntuples(result_)) : 0;
+}
+
+std::size_t RawRows::columns() const noexcept {
+  return result_ ? static_cast<std::size_t>(PQnfields(result_)) : 0;
+}
+
+Value RawRows::value(std::size_t row, std::size_t column) const {
+  const int r = static_cast<int>(row), c = static_cast<int>(column);
+  if (PQgetisnull(result_, r, c)) return Value();
+  return detail::decode(PQftype(result_, c), PQgetvalue(result_, r, c), PQgetlength(result_, r, c));
+}
+
+Row RawRows::row(std::size_t row) const {
+  Row out;
+  const std::size_t n = columns();
+  out.reserve(n);
+  for (std::size_t c = 0; c < n; ++c)
+    out.push_back(value(row, c));
+  return out;
+}
+
+}  // namespace duet::db::postgresql
+
+namespace duet::db::postgresql::detail {
+
 TransactionStatus transaction_status_of(const PGconn* conn) noexcept {
   if (!conn) return TransactionStatus::unknown;
   switch (PQtransactionStatus(conn)) {

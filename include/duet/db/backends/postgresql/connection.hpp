@@ -8,11 +8,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "duet/db/exceptions.hpp"
 #include "duet/db/value.hpp"
 #include "duet/runtime/task.hpp"
+
+struct pg_result;  // libpq's PGresult, kept out of this header
 
 namespace duet::db::postgresql {
 
@@ -26,6 +29,30 @@ struct Config {
   std::size_t statement_cache_size = 256;
 };
 
+/// The rows of a result as libpq received them, decoded one value at a time on request (the ORM fills its
+/// objects from them without building a Row per row first). Owns the libpq result; move-only.
+class RawRows {
+ public:
+  RawRows() = default;
+  explicit RawRows(pg_result* result) noexcept : result_(result) {}
+  RawRows(RawRows&& other) noexcept : result_(std::exchange(other.result_, nullptr)) {}
+  RawRows& operator=(RawRows&& other) noexcept;
+  RawRows(const RawRows&) = delete;
+  RawRows& operator=(const RawRows&) = delete;
+  ~RawRows();
+
+  explicit operator bool() const noexcept { return result_ != nullptr; }
+  std::size_t size() const noexcept;
+  std::size_t columns() const noexcept;
+  /// The value at (row, column), mapped as Result's rows are; both must be in range.
+  Value value(std::size_t row, std::size_t column) const;
+  /// Row `row` as Result's rows hold it.
+  Row row(std::size_t row) const;
+
+ private:
+  pg_result* result_ = nullptr;
+};
+
 /// What a statement returned. Values are mapped by column type (OID): integers and bool → integer, float4/8 →
 /// double, bytea → Blob, timestamp/timestamptz → the ORM's "YYYY-MM-DD HH:MM:SS.ffffff" UTC text, numeric,
 /// date, uuid, json/jsonb, text and everything else → their text form (as the ORM's fields store them).
@@ -34,7 +61,16 @@ struct Result {
   std::vector<Row> rows;
   /// Rows inserted/updated/deleted (or returned by a SELECT), as the command tag reports it.
   std::int64_t rows_affected = 0;
+  /// Set instead of `columns` and `rows` when the caller asked for the rows unconverted (RowsAs::raw).
+  RawRows raw;
+
+  /// Rows returned, whichever form holds them.
+  std::size_t row_count() const noexcept { return raw ? raw.size() : rows.size(); }
 };
+
+/// How a read's rows are delivered: converted into Result::rows, or kept as libpq gave them in Result::raw
+/// (for a caller that reads each value once, straight into its own objects).
+enum class RowsAs { converted, raw };
 
 /// One NOTIFY received by a connection that LISTENs.
 struct Notification {
@@ -80,7 +116,8 @@ class AsyncConnection {
   /// query() and read() of a text the caller keeps shared across calls (the ORM's compiled shapes): its
   /// prepared statement is found by the text's address, without hashing or copying the text.
   Task<Result> query(std::shared_ptr<const std::string> sql, std::vector<Value> params);
-  Task<Result> read(std::shared_ptr<const std::string> sql, std::vector<Value> params);
+  Task<Result> read(std::shared_ptr<const std::string> sql, std::vector<Value> params,
+                    RowsAs rows_as = RowsAs::converted);
   /// Runs one statement and returns the number of rows it changed.
   Task<std::int64_t> execute(std::string sql, std::vector<Value> params = {});
   /// Sends a statement without waiting for it (its result is dropped); later queries on this connection

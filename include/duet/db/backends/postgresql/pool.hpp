@@ -116,7 +116,8 @@ class Pool {
   Task<Result> read(std::string sql, std::vector<Value> params = {});
   /// query() and read() of a text kept shared across calls (see AsyncConnection::query).
   Task<Result> query(std::shared_ptr<const std::string> sql, std::vector<Value> params);
-  Task<Result> read(std::shared_ptr<const std::string> sql, std::vector<Value> params);
+  Task<Result> read(std::shared_ptr<const std::string> sql, std::vector<Value> params,
+                    RowsAs rows_as = RowsAs::converted);
   Task<std::int64_t> execute(std::string sql, std::vector<Value> params = {});
   /// A connection for this task alone: waits up to acquire_timeout, then throws PoolTimeout. Waiters are
   /// served in the order they came (a connection given back goes straight to the oldest one); a waiter whose
