@@ -134,6 +134,12 @@ Task<void> serve_lifespan(const asgi::Receive& receive, const asgi::Send& send) 
   }
 }
 
+// The handler's settings for a request it serves, not owned: the handler outlives the request, and a
+// reference count shared by every loop's requests would bounce its cache line between cores twice a request.
+std::shared_ptr<const conf::Settings> settings_for_request(const BaseHandler& handler) {
+  return std::shared_ptr<const conf::Settings>(std::shared_ptr<void>(), handler.settings_ptr().get());
+}
+
 BaseHandler::Options in_mode(BaseHandler::Options options, bool is_async) {
   options.is_async = is_async;
   return options;
@@ -155,7 +161,7 @@ Task<void> ASGIHandler::operator()(const asgi::Scope& scope, const asgi::Receive
                               std::string(asgi::to_string(scope.type)));
   }
   ReceiveBodySource body(receive, content_length(scope.headers));
-  http::HttpRequest request(parts_of(scope, body), handler_->settings_ptr());
+  http::HttpRequest request(parts_of(scope, body), settings_for_request(*handler_));
   http::HttpResponse response = co_await handler_->aget_response(request);
   co_await send(asgi::HttpResponseStart(response.status_code(), take_response_headers(response)));
   if (!response.streaming()) {
@@ -178,7 +184,7 @@ asgi::SyncApplication get_wsgi_application(BaseHandler::Options options) {
   auto handler = std::make_shared<BaseHandler>(in_mode(std::move(options), false));
   return [handler](const asgi::Scope& scope, asgi::InputStream& input) {
     InputStreamBodySource body(input, content_length(scope.headers));
-    http::HttpRequest request(parts_of(scope, body), handler->settings_ptr());
+    http::HttpRequest request(parts_of(scope, body), settings_for_request(*handler));
     auto response = std::make_shared<http::HttpResponse>(handler->get_response(request));
     asgi::SyncResponse out;
     out.status = response->status_code();

@@ -128,7 +128,8 @@ void HttpResponse::set_status(int status) {
 }
 
 std::string HttpResponse::reason_phrase() const {
-  return reason_ ? *reason_ : std::string(reason_phrase_for(status_));
+  if (extras_.p && extras_.p->reason) return *extras_.p->reason;
+  return std::string(reason_phrase_for(status_));
 }
 
 std::string HttpResponse::charset() const {
@@ -141,13 +142,14 @@ std::string HttpResponse::charset() const {
 
 void HttpResponse::set_cookie(std::string_view key, std::string_view value, const CookieOptions& options) {
   auto cookie = make_cookie(key, value, options);
-  for (auto& c : cookies_) {
+  auto& cookies = extras().cookies;
+  for (auto& c : cookies) {
     if (c.name == cookie.name) {
       c = std::move(cookie);
       return;
     }
   }
-  cookies_.push_back(std::move(cookie));
+  cookies.push_back(std::move(cookie));
 }
 
 void HttpResponse::delete_cookie(std::string_view key, std::string_view path,
@@ -171,13 +173,23 @@ void HttpResponse::delete_cookie(std::string_view key, std::string_view path,
 
 std::vector<std::pair<std::string, std::string>> HttpResponse::serialize_headers() const {
   auto out = headers.items();
-  for (const auto& c : cookies_)
+  for (const auto& c : cookies())
     out.emplace_back("Set-Cookie", c.output());
   return out;
 }
 
+const std::vector<ResponseCookie>& HttpResponse::cookies() const noexcept {
+  static const std::vector<ResponseCookie> none;
+  return extras_.p ? extras_.p->cookies : none;
+}
+
+const std::shared_ptr<DeferredRender>& HttpResponse::deferred() const noexcept {
+  static const std::shared_ptr<DeferredRender> none;
+  return extras_.p ? extras_.p->deferred : none;
+}
+
 const std::string& HttpResponse::content() const {
-  if (stream_) throw std::logic_error("This StreamingHttpResponse instance has no `content` attribute.");
+  if (stream()) throw std::logic_error("This StreamingHttpResponse instance has no `content` attribute.");
   if (!rendered_) throw std::logic_error("The response content must be rendered before it can be accessed.");
   return content_;
 }
@@ -188,63 +200,65 @@ std::string HttpResponse::take_content() && {
 }
 
 void HttpResponse::set_content(std::string content) {
-  if (stream_) throw std::logic_error("This StreamingHttpResponse instance has no `content` attribute.");
+  if (stream()) throw std::logic_error("This StreamingHttpResponse instance has no `content` attribute.");
   content_ = std::move(content);
   rendered_ = true;
 }
 
 void HttpResponse::set_deferred(std::shared_ptr<DeferredRender> renderer) {
-  deferred_ = std::move(renderer);
-  rendered_ = deferred_ == nullptr;
+  rendered_ = renderer == nullptr;
+  if (renderer || extras_.p) extras().deferred = std::move(renderer);
 }
 
 HttpResponse& HttpResponse::render() {
-  if (rendered_ || !deferred_) return *this;
-  auto renderer = deferred_;  // the renderer may replace deferred_ on this response
+  if (rendered_ || !deferred()) return *this;
+  auto renderer = deferred();  // the renderer may replace the deferred renderer of this response
   renderer->render(*this);
   rendered_ = true;
   return *this;
 }
 
 void HttpResponse::write(std::string_view data) {
-  if (stream_) throw std::logic_error("This StreamingHttpResponse instance is not writable");
+  if (stream()) throw std::logic_error("This StreamingHttpResponse instance is not writable");
   content_.append(data);
 }
 
 bool HttpResponse::is_async() const noexcept {
-  return stream_ && std::holds_alternative<AsyncChunkGenerator>(stream_->generator);
+  const Stream* s = stream();
+  return s && std::holds_alternative<AsyncChunkGenerator>(s->generator);
 }
 
 void HttpResponse::set_streaming(ChunkGenerator generator) {
   if (!generator) throw std::invalid_argument("StreamingHttpResponse needs a generator");
-  stream_ = std::make_shared<Stream>(Stream{std::move(generator)});
+  extras().stream = std::make_shared<Stream>(Stream{std::move(generator)});
   content_.clear();
 }
 
 void HttpResponse::set_streaming(AsyncChunkGenerator generator) {
   if (!generator) throw std::invalid_argument("StreamingHttpResponse needs a generator");
-  stream_ = std::make_shared<Stream>(Stream{std::move(generator)});
+  extras().stream = std::make_shared<Stream>(Stream{std::move(generator)});
   content_.clear();
 }
 
 std::optional<std::string> HttpResponse::next_chunk() {
-  if (!stream_) {
+  Stream* generator = stream();
+  if (!generator) {
     if (!rendered_)
       throw std::logic_error("The response content must be rendered before it can be iterated over.");
     if (content_yielded_ || content_.empty()) return std::nullopt;
     content_yielded_ = true;
     return content_;
   }
-  while (!stream_->finished) {
+  while (!generator->finished) {
     std::optional<std::string> chunk;
-    if (auto* sync = std::get_if<ChunkGenerator>(&stream_->generator)) {
+    if (auto* sync = std::get_if<ChunkGenerator>(&generator->generator)) {
       chunk = (*sync)();
     } else {
-      auto& agen = std::get<AsyncChunkGenerator>(stream_->generator);
+      auto& agen = std::get<AsyncChunkGenerator>(generator->generator);
       chunk = duet::async_to_sync([&agen]() { return agen(); });
     }
     if (!chunk) {
-      stream_->finished = true;
+      generator->finished = true;
       break;
     }
     if (!chunk->empty()) return chunk;
@@ -253,8 +267,8 @@ std::optional<std::string> HttpResponse::next_chunk() {
 }
 
 Task<std::optional<std::string>> HttpResponse::anext_chunk() {
-  if (!stream_) co_return next_chunk();
-  auto stream = stream_;  // keeps the generator alive across suspensions
+  if (!this->stream()) co_return next_chunk();
+  auto stream = extras_.p->stream;  // keeps the generator alive across suspensions
   while (!stream->finished) {
     std::optional<std::string> chunk;
     if (auto* sync = std::get_if<ChunkGenerator>(&stream->generator)) {

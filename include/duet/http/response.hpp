@@ -45,7 +45,7 @@ class HttpResponse {
   void set_status(int status);
   /// The custom phrase if set, else the standard one.
   std::string reason_phrase() const;
-  void set_reason_phrase(std::string phrase) { reason_ = std::move(phrase); }
+  void set_reason_phrase(std::string phrase) { extras().reason = std::move(phrase); }
   /// The charset of Content-Type, else DEFAULT_CHARSET.
   std::string charset() const;
 
@@ -58,7 +58,7 @@ class HttpResponse {
   void delete_cookie(std::string_view key, std::string_view path = "/",
                      std::optional<std::string> domain = std::nullopt,
                      std::optional<std::string> samesite = std::nullopt);
-  const std::vector<ResponseCookie>& cookies() const noexcept { return cookies_; }
+  const std::vector<ResponseCookie>& cookies() const noexcept;
 
   /// Headers to send, Set-Cookie lines included, in order.
   std::vector<std::pair<std::string, std::string>> serialize_headers() const;
@@ -66,7 +66,7 @@ class HttpResponse {
   // ---- deferred rendering (TemplateResponse) ----
   /// The renderer of a deferred response, kept after rendering (it holds the template name and context);
   /// null for an ordinary response. Copies of a response share it.
-  const std::shared_ptr<DeferredRender>& deferred() const noexcept { return deferred_; }
+  const std::shared_ptr<DeferredRender>& deferred() const noexcept;
   /// Makes the response deferred: is_rendered() is false until render() or set_content().
   void set_deferred(std::shared_ptr<DeferredRender> renderer);
   bool is_rendered() const noexcept { return rendered_; }
@@ -82,7 +82,7 @@ class HttpResponse {
   void write(std::string_view data);
 
   // ---- streaming ----
-  bool streaming() const noexcept { return stream_ != nullptr; }
+  bool streaming() const noexcept { return stream() != nullptr; }
   /// True if the streaming content comes from an async generator.
   bool is_async() const noexcept;
   /// The next non-empty chunk, std::nullopt at the end. An async generator is driven through
@@ -100,14 +100,37 @@ class HttpResponse {
 
  private:
   struct Stream;
+  // What few responses have, kept out of line: a response is moved four or five times on its way from a
+  // view to the server, and each move and destruction touches only what is inline.
+  struct Extras {
+    std::optional<std::string> reason;
+    std::vector<ResponseCookie> cookies;
+    std::shared_ptr<Stream> stream;
+    std::shared_ptr<DeferredRender> deferred;
+  };
+  // A unique_ptr that copies what it points to, so that HttpResponse stays a copyable value.
+  struct ExtrasPtr {
+    std::unique_ptr<Extras> p;
+    ExtrasPtr() = default;
+    ExtrasPtr(const ExtrasPtr& other) : p(other.p ? std::make_unique<Extras>(*other.p) : nullptr) {}
+    ExtrasPtr(ExtrasPtr&&) noexcept = default;
+    ExtrasPtr& operator=(const ExtrasPtr& other) {
+      if (this != &other) p = other.p ? std::make_unique<Extras>(*other.p) : nullptr;
+      return *this;
+    }
+    ExtrasPtr& operator=(ExtrasPtr&&) noexcept = default;
+  };
+  Extras& extras() {
+    if (!extras_.p) extras_.p = std::make_unique<Extras>();
+    return *extras_.p;
+  }
+  Stream* stream() const noexcept { return extras_.p ? extras_.p->stream.get() : nullptr; }
+
   int status_ = 200;
-  std::optional<std::string> reason_;
-  std::string content_;
   bool content_yielded_ = false;
-  std::vector<ResponseCookie> cookies_;
-  std::shared_ptr<Stream> stream_;
-  std::shared_ptr<DeferredRender> deferred_;
   bool rendered_ = true;
+  std::string content_;
+  ExtrasPtr extras_;
 };
 
 /// 302 to `redirect_to`; throws DisallowedRedirect for a scheme other than http, https, ftp.
