@@ -123,12 +123,9 @@ class HttpRequest {
 
   std::shared_ptr<const conf::Settings> settings_;
   RequestParts parts_;
-  std::optional<QueryDict> get_;
-  std::optional<QueryDict> post_;
-  std::optional<MultiValueDict<std::shared_ptr<UploadedFile>>> files_;
-  std::optional<std::map<std::string, std::string>> cookies_;
-  std::optional<std::map<std::string, std::string>> meta_;
-  std::optional<std::string> body_;
+  struct Lazy;  // GET, POST, FILES, COOKIES, META and body once computed
+  Lazy& lazy();
+  std::unique_ptr<Lazy> lazy_;
   bool read_started_ = false;
 };
 
