@@ -24,6 +24,14 @@ Expr aggregate(const char* function, Expr of, bool distinct = false) {
 }
 }  // namespace
 
+// Nodes are immutable, so the NULL that default-constructed expressions hold can be one static node. It is
+// held without a control block: copying it changes no reference count (a shared count would move its cache
+// line between the loops' cores on every query that builds a Q).
+Expr::Expr() {
+  static const ExprNode null_node{};
+  node_ = std::shared_ptr<const ExprNode>(std::shared_ptr<void>(), &null_node);
+}
+
 Expr::Expr(Value v) {
   auto n = make(Kind::Value);
   n->value = std::move(v);

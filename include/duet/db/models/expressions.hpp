@@ -25,7 +25,8 @@ class Expr {
  public:
   enum class Kind { Value, List, Field, Combined, Aggregate, Star };
 
-  Expr() : Expr(Value()) {}
+  /// NULL. Default-constructed expressions (every Q's Node has one) share one immutable node.
+  Expr();
   Expr(Value v);
   template <class V>
   requires(std::constructible_from<Value, V&&> && !std::same_as<std::decay_t<V>, Value> &&
