@@ -16,6 +16,7 @@
 #include "duet/db/connection.hpp"
 #include "duet/db/exceptions.hpp"
 #include "duet/db/settings.hpp"
+#include "hydrate_fields.hpp"
 #include "transaction_boundary.hpp"
 
 namespace duet::db::detail {
@@ -96,12 +97,9 @@ void hydrate(const ModelMeta& meta, void* obj, ModelState& state, const postgres
     return;
   }
   // The common case (the model's own columns): each value decoded once, straight into its field.
-  const std::size_t n = std::min(plan.base_columns, raw.columns());
-  for (std::size_t i = 0; i < n; ++i)
-    meta.fields[i].assign(obj, raw.value(row, i));
-  state.adding = false;
-  state.db = alias;
-  state.annotations.clear();
+  hydrate_own_fields(
+      meta, obj, state, std::min(plan.base_columns, raw.columns()),
+      [&raw, row](std::size_t i) { return raw.value(row, i); }, alias);
 }
 
 std::optional<CompiledQuery> compile_save_update(const ModelMeta& meta, void* obj, ModelState& state,

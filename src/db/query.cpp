@@ -7,6 +7,7 @@
 #include "compiler.hpp"
 #include "duet/db/connection.hpp"
 #include "duet/db/exceptions.hpp"
+#include "hydrate_fields.hpp"
 #include "shape_cache.hpp"
 
 namespace duet::db {
@@ -332,12 +333,9 @@ std::unique_ptr<Cursor> open_cursor(const Query& q, SelectPlan& plan) {
 
 void hydrate(const ModelMeta& meta, void* obj, ModelState& state, const Row& row, const SelectPlan& plan,
              const std::string& alias) {
-  std::size_t n = std::min(plan.base_columns, row.size());
-  for (std::size_t i = 0; i < n; ++i)
-    meta.fields[i].assign(obj, row[i]);
-  state.adding = false;
-  state.db = alias;
-  state.annotations.clear();
+  hydrate_own_fields(
+      meta, obj, state, std::min(plan.base_columns, row.size()),
+      [&row](std::size_t i) -> const Value& { return row[i]; }, alias);
   for (std::size_t k = 0; k < plan.annotation_names.size(); ++k) {
     state.annotations.emplace_back(plan.annotation_names[k], row.at(plan.first_annotation + k));
   }

@@ -1,0 +1,24 @@
+// The part of filling an object from a row that every row form shares (a Row, or libpq's result read in
+// place): the model's own columns, in field order, then the state of an object loaded from `alias`.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "duet/db/models/meta.hpp"
+#include "duet/db/models/query.hpp"
+
+namespace duet::db::detail {
+
+/// `value_at(i)` gives column i's Value (by value or by reference) for i < `columns`.
+template <class ValueAt>
+void hydrate_own_fields(const ModelMeta& meta, void* obj, ModelState& state, std::size_t columns,
+                        ValueAt&& value_at, const std::string& alias) {
+  for (std::size_t i = 0; i < columns; ++i)
+    meta.fields[i].assign(obj, value_at(i));
+  state.adding = false;
+  state.db = alias;
+  state.annotations.clear();
+}
+
+}  // namespace duet::db::detail
