@@ -116,12 +116,13 @@ NextHandler convert_exceptions(NextHandler handler) {
 // The views a URLconf may hold: urls::View (what path() makes of any view callable), or a plain function,
 // which is wrapped into `scratch`. The stored View is returned by reference: no copy per request.
 const urls::View& view_of(const urls::ResolverMatch& match, std::optional<urls::View>& scratch) {
-  if (const auto* view = std::any_cast<urls::View>(&match.func)) return *view;
-  if (const auto* f = std::any_cast<HttpResponse (*)(HttpRequest&)>(&match.func)) return scratch.emplace(*f);
-  if (const auto* f = std::any_cast<Task<HttpResponse> (*)(HttpRequest&)>(&match.func))
+  if (const auto* view = std::any_cast<urls::View>(&match.func())) return *view;
+  if (const auto* f = std::any_cast<HttpResponse (*)(HttpRequest&)>(&match.func()))
+    return scratch.emplace(*f);
+  if (const auto* f = std::any_cast<Task<HttpResponse> (*)(HttpRequest&)>(&match.func()))
     return scratch.emplace(*f);
   throw conf::ImproperlyConfigured("The view of URL pattern '" + match.route + "' (a " +
-                                   match.func.type().name() +
+                                   match.func().type().name() +
                                    ") is not a view: a view is callable as HttpResponse(HttpRequest&) or "
                                    "Task<HttpResponse>(HttpRequest&).");
 }

@@ -66,6 +66,11 @@ std::string ResolverMatch::view_name() const {
   return join(parts, ":");
 }
 
+const std::any& ResolverMatch::func() const noexcept {
+  static const std::any no_view;
+  return func_ ? *func_ : no_view;
+}
+
 const std::any* ResolverMatch::find_kwarg(std::string_view name) const {
   for (const auto& [k, v] : kwargs)
     if (k == name) return &v;
@@ -115,7 +120,7 @@ std::optional<ResolverMatch> URLPattern::resolve(std::string_view path) const {
 bool URLPattern::resolve_into(std::string_view path, ResolverMatch& out) const {
   auto m = pattern_->match(path);
   if (!m) return false;
-  out.func = view_;
+  out.func_ = &view_;
   out.args = std::move(m->args);
   out.kwargs = std::move(m->kwargs);
   for (const auto& [k, v] : default_kwargs_)

@@ -316,3 +316,13 @@ TEST(Resolve, ScannedRoutesMatchWhatTheirRegexMatches) {
   }
   EXPECT_GT(matched, 1000);  // the comparison covers matches, not only 404s
 }
+
+// Routing runs for every request: the match hands back the URLconf's own view object rather than a copy.
+TEST(Resolve, MatchRefersToTheUrlconfsViewWithoutCopyingIt) {
+  auto r = make_resolver({path("blog/", include({path("<int:year>/", ViewName("year"), "year")}))});
+  const auto& stored = r->url_patterns()[0].resolver()->url_patterns()[0].pattern()->view();
+  auto m = r->resolve("/blog/2024/");
+  EXPECT_EQ(&m.func(), &stored);
+  EXPECT_EQ(&m.view<ViewName>(), std::any_cast<ViewName>(&stored));
+  EXPECT_FALSE(ResolverMatch().func().has_value());
+}

@@ -49,7 +49,11 @@ class NoReverseMatch : public std::runtime_error {
 class ResolverMatch {
  public:
   /// The view object given to path()/re_path(), type-erased; the handler layer decides what a view is.
-  std::any func;
+  /// It is the URLconf's own object, not a copy (a view may hold state that is costly to copy, and routing
+  /// runs for every request): valid while the resolver that made this match lives, as tried() is. The
+  /// handler keeps its URLconf for its whole life and a registered URLconf is never freed. Empty for a
+  /// ResolverMatch not made by a resolver.
+  const std::any& func() const noexcept;
   /// Unnamed groups of re_path() patterns (only when there are no named ones), as strings.
   std::vector<std::string> args;
   /// Converted captures (std::int64_t for int, std::string for str/slug/path, boost::uuids::uuid for uuid,
@@ -100,11 +104,13 @@ class ResolverMatch {
   /// The view as type V (throws std::bad_any_cast for another type).
   template <class V>
   const V& view() const {
-    return std::any_cast<const V&>(func);
+    return std::any_cast<const V&>(func());
   }
 
  private:
   friend class URLResolver;
+  friend class URLPattern;
+  const std::any* func_ = nullptr;         // the matched URLPattern's view
   const URLResolver* resolver_ = nullptr;  // the root resolver that made this match, for tried()
   std::string path_;                       // the path it resolved, for tried()
 };
