@@ -1,9 +1,15 @@
 // Runtime figures of DESIGN.md §4, printed as `name: value unit`, with Python's asgiref/asyncio measured in
 // the same run for the ratio when Debian's python3-asgiref is installed.
 //
-//   build/bench/runtime/runtime_bench [--tasks N] [--threads N] [--no-peers]
+//   build/bench/runtime/runtime_bench [--tasks N] [--threads N] [--no-peers] [--gather-only N]
+//
+// --gather-only N runs just N gathers of each kind (no timing threads, no peers): the difference between two
+// callgrind runs with different N gives instructions per gather.
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <duet/runtime.hpp>
 
 #include <algorithm>
@@ -138,6 +144,45 @@ void measure_threads(int count) {
   print("OS threads total time", seconds, "s");
 }
 
+duet::Task<int> ready_child(int value) {
+  co_return value;
+}
+
+// Suspends once, as a child awaiting a query does: its result comes back through the loop.
+duet::Task<int> yielding_child(int value) {
+  auto executor = co_await boost::asio::this_coro::executor;
+  auto yield = boost::asio::post(executor, boost::asio::deferred);
+  co_await std::move(yield);
+  co_return value;
+}
+
+constexpr int kGatherWidth = 20;  // TFB's /queries?queries=20
+
+// Runs `count` gathers of kGatherWidth children made by `child` and returns the mean time per gather.
+double gather_ns(duet::Runtime& runtime, long count, duet::Task<int> (*child)(int)) {
+  return runtime.block_on([](long count, duet::Task<int> (*child)(int)) -> duet::Task<double> {
+    long checksum = 0;
+    auto start = Clock::now();
+    for (long i = 0; i < count; ++i) {
+      std::vector<duet::Task<int>> tasks;
+      tasks.reserve(kGatherWidth);
+      for (int j = 0; j < kGatherWidth; ++j)
+        tasks.push_back(child(j));
+      auto values = co_await duet::gather(std::move(tasks));
+      checksum += values.back();
+    }
+    double ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count() / double(count);
+    if (checksum != long(kGatherWidth - 1) * count) std::abort();
+    co_return ns;
+  }(count, child));
+}
+
+void measure_gather(long count) {
+  duet::Runtime runtime(duet::RuntimeOptions{.loops = 1});
+  print("gather of 20 ready tasks (mean)", gather_ns(runtime, count, &ready_child), "ns");
+  print("gather of 20 tasks that suspend once (mean)", gather_ns(runtime, count, &yielding_child), "ns");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -148,11 +193,16 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--tasks") && i + 1 < argc) tasks = std::atol(argv[++i]);
     if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
     if (!std::strcmp(argv[i], "--no-peers")) peers = false;
+    if (!std::strcmp(argv[i], "--gather-only") && i + 1 < argc) {
+      measure_gather(std::atol(argv[++i]));
+      return 0;
+    }
   }
   {
     duet::Runtime runtime(duet::RuntimeOptions{.loops = 1});
     measure_adapters(runtime);
   }
+  measure_gather(100'000);
   measure_tasks(tasks);
   measure_threads(threads);
   if (peers) {
