@@ -1,9 +1,10 @@
 // Runtime figures of DESIGN.md §4, printed as `name: value unit`, with Python's asgiref/asyncio measured in
 // the same run for the ratio when Debian's python3-asgiref is installed.
 //
-//   build/bench/runtime/runtime_bench [--tasks N] [--threads N] [--no-peers] [--gather-only N]
+//   build/bench/runtime/runtime_bench [--tasks N] [--threads N] [--no-peers] [--gather-only N
+//   [ready|yielding]]
 //
-// --gather-only N runs just N gathers of each kind (no timing threads, no peers): the difference between two
+// --gather-only N [ready|yielding] runs just N gathers of each kind (or of one): the difference between two
 // callgrind runs with different N gives instructions per gather.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
@@ -177,10 +178,13 @@ double gather_ns(duet::Runtime& runtime, long count, duet::Task<int> (*child)(in
   }(count, child));
 }
 
-void measure_gather(long count) {
+// `kind`: "ready", "yielding" or null for both.
+void measure_gather(long count, const char* kind = nullptr) {
   duet::Runtime runtime(duet::RuntimeOptions{.loops = 1});
-  print("gather of 20 ready tasks (mean)", gather_ns(runtime, count, &ready_child), "ns");
-  print("gather of 20 tasks that suspend once (mean)", gather_ns(runtime, count, &yielding_child), "ns");
+  if (!kind || !std::strcmp(kind, "ready"))
+    print("gather of 20 ready tasks (mean)", gather_ns(runtime, count, &ready_child), "ns");
+  if (!kind || !std::strcmp(kind, "yielding"))
+    print("gather of 20 tasks that suspend once (mean)", gather_ns(runtime, count, &yielding_child), "ns");
 }
 
 }  // namespace
@@ -194,7 +198,8 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
     if (!std::strcmp(argv[i], "--no-peers")) peers = false;
     if (!std::strcmp(argv[i], "--gather-only") && i + 1 < argc) {
-      measure_gather(std::atol(argv[++i]));
+      long count = std::atol(argv[++i]);
+      measure_gather(count, i + 1 < argc ? argv[i + 1] : nullptr);
       return 0;
     }
   }
