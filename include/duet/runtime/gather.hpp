@@ -2,58 +2,72 @@
 #pragma once
 
 #include <array>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/deferred.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
 #include <cstddef>
-#include <exception>
 #include <optional>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
-#include "duet/runtime/detail/optional_task.hpp"
+#include "duet/runtime/detail/gather_group.hpp"
 #include "duet/runtime/task.hpp"
 
 namespace duet {
 
 namespace detail {
 
-template <class Order, class Errors>
-void rethrow_first_failure(const Order& order, const Errors& errors) {
-  // Completion order, not argument order: the failure that triggered the cancellation of the others is the
-  // one to report, not the cancellation errors it caused.
-  for (std::size_t index : order) {
-    if (errors[index]) std::rethrow_exception(errors[index]);
+/// Whether the gathering coroutine throws when cancelled; throws now if it has been. While its children run
+/// it must not throw from a co_await (they refer to its frame), so the caller turns that off until they are
+/// done, when the cancellation shows again at its next co_await.
+inline void throw_if_cancelled_already(const boost::asio::cancellation_state& state) {
+  if (state.cancelled() != boost::asio::cancellation_type::none) {
+    throw boost::system::system_error(boost::asio::error::operation_aborted, "co_await");
   }
 }
 
-template <class Tuple, std::size_t... I>
-auto gather_results(Tuple& results, std::index_sequence<I...>) {
-  const auto& order = std::get<0>(results);
-  std::array<std::exception_ptr, sizeof...(I)> errors{std::get<1 + 2 * I>(results)...};
-  rethrow_first_failure(order, errors);
-  return std::make_tuple(std::move(*std::get<2 + 2 * I>(results))...);
+template <class Values, std::size_t... I, class... T>
+void gather_start_all(GatherGroup& group, Values& values, std::index_sequence<I...>, Task<T>&... tasks) {
+  (gather_start(group, I, tasks, std::get<I>(values)), ...);
+}
+
+template <class Values, std::size_t... I>
+auto gather_take(Values& values, std::index_sequence<I...>) {
+  return std::make_tuple(std::move(*std::get<I>(values))...);
 }
 
 }  // namespace detail
 
 /// Runs the tasks concurrently on the current executor (same loop, same flow) and returns their results in
 /// argument order; a void task contributes std::monostate. The first task to fail cancels the others, and
-/// its exception is rethrown once they have all finished.
+/// its exception is rethrown once they have all finished. Cancelling the gathering coroutine (with_timeout,
+/// a client gone) cancels them all.
 ///
 ///     auto [user, orders] = co_await duet::gather(fetch_user(id), fetch_orders(id));
 template <class... T>
 Task<std::tuple<detail::ValueOrMonostate<T>...>> gather(Task<T>... tasks) {
+  const bool throws = co_await boost::asio::this_coro::throw_if_cancelled();
+  if (throws) {
+    boost::asio::cancellation_state state = co_await boost::asio::this_coro::cancellation_state;
+    detail::throw_if_cancelled_already(state);
+    co_await boost::asio::this_coro::throw_if_cancelled(false);
+  }
   auto executor = co_await boost::asio::this_coro::executor;
-  auto results =
-      co_await boost::asio::experimental::make_parallel_group(
-          boost::asio::co_spawn(executor, detail::as_optional(std::move(tasks)), boost::asio::deferred)...)
-          .async_wait(boost::asio::experimental::wait_for_one_error(), boost::asio::use_awaitable);
-  co_return detail::gather_results(results, std::index_sequence_for<T...>{});
+  std::tuple<std::optional<detail::ValueOrMonostate<T>>...> values;
+  std::array<detail::GatherChild, sizeof...(T)> children{};
+  detail::GatherGroup group(executor, children);
+  detail::gather_start_all(group, values, std::index_sequence_for<T...>{}, tasks...);
+  if (!group.all_started()) {
+    auto wait = group.wait();
+    co_await std::move(wait);
+  }
+  if (throws) co_await boost::asio::this_coro::throw_if_cancelled(true);
+  group.rethrow_failure();
+  co_return detail::gather_take(values, std::index_sequence_for<T...>{});
 }
 
 /// The same over any number of tasks of one type; returns the results in the vector's order
@@ -67,19 +81,24 @@ auto gather(std::vector<Task<T>> tasks) -> Task<std::conditional_t<std::is_void_
       co_return std::vector<T>{};
     }
   }
-  auto executor = co_await boost::asio::this_coro::executor;
-  using Operation = decltype(boost::asio::co_spawn(executor, detail::as_optional(std::move(tasks.front())),
-                                                   boost::asio::deferred));
-  std::vector<Operation> operations;
-  operations.reserve(tasks.size());
-  for (auto& task : tasks) {
-    operations.push_back(
-        boost::asio::co_spawn(executor, detail::as_optional(std::move(task)), boost::asio::deferred));
+  const bool throws = co_await boost::asio::this_coro::throw_if_cancelled();
+  if (throws) {
+    boost::asio::cancellation_state state = co_await boost::asio::this_coro::cancellation_state;
+    detail::throw_if_cancelled_already(state);
+    co_await boost::asio::this_coro::throw_if_cancelled(false);
   }
-  auto [order, errors, values] =
-      co_await boost::asio::experimental::make_parallel_group(std::move(operations))
-          .async_wait(boost::asio::experimental::wait_for_one_error(), boost::asio::use_awaitable);
-  detail::rethrow_first_failure(order, errors);
+  auto executor = co_await boost::asio::this_coro::executor;
+  std::vector<std::optional<detail::ValueOrMonostate<T>>> values(tasks.size());
+  std::vector<detail::GatherChild> children(tasks.size());
+  detail::GatherGroup group(executor, children);
+  for (std::size_t i = 0; i < tasks.size(); ++i)
+    detail::gather_start(group, i, tasks[i], values[i]);
+  if (!group.all_started()) {
+    auto wait = group.wait();
+    co_await std::move(wait);
+  }
+  if (throws) co_await boost::asio::this_coro::throw_if_cancelled(true);
+  group.rethrow_failure();
   if constexpr (!std::is_void_v<T>) {
     std::vector<T> out;
     out.reserve(values.size());
