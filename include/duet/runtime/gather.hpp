@@ -2,11 +2,7 @@
 #pragma once
 
 #include <array>
-#include <boost/asio/cancellation_state.hpp>
-#include <boost/asio/cancellation_type.hpp>
-#include <boost/asio/error.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/system/system_error.hpp>
 #include <cstddef>
 #include <optional>
 #include <tuple>
@@ -20,15 +16,6 @@
 namespace duet {
 
 namespace detail {
-
-/// Whether the gathering coroutine throws when cancelled; throws now if it has been. While its children run
-/// it must not throw from a co_await (they refer to its frame), so the caller turns that off until they are
-/// done, when the cancellation shows again at its next co_await.
-inline void throw_if_cancelled_already(const boost::asio::cancellation_state& state) {
-  if (state.cancelled() != boost::asio::cancellation_type::none) {
-    throw boost::system::system_error(boost::asio::error::operation_aborted, "co_await");
-  }
-}
 
 template <class Values, std::size_t... I, class... T>
 void gather_start_all(GatherGroup& group, Values& values, std::index_sequence<I...>, Task<T>&... tasks) {
@@ -50,12 +37,11 @@ auto gather_take(Values& values, std::index_sequence<I...>) {
 ///     auto [user, orders] = co_await duet::gather(fetch_user(id), fetch_orders(id));
 template <class... T>
 Task<std::tuple<detail::ValueOrMonostate<T>...>> gather(Task<T>... tasks) {
+  // The children refer to this frame: no co_await may throw until they are done. (The caller's co_await
+  // has just thrown if this coroutine was cancelled already; a cancellation from now on reaches the
+  // children, and this coroutine's next co_await after them.)
   const bool throws = co_await boost::asio::this_coro::throw_if_cancelled();
-  if (throws) {
-    boost::asio::cancellation_state state = co_await boost::asio::this_coro::cancellation_state;
-    detail::throw_if_cancelled_already(state);
-    co_await boost::asio::this_coro::throw_if_cancelled(false);
-  }
+  if (throws) co_await boost::asio::this_coro::throw_if_cancelled(false);
   auto executor = co_await boost::asio::this_coro::executor;
   std::tuple<std::optional<detail::ValueOrMonostate<T>>...> values;
   std::array<detail::GatherChild, sizeof...(T)> children{};
@@ -81,12 +67,11 @@ auto gather(std::vector<Task<T>> tasks) -> Task<std::conditional_t<std::is_void_
       co_return std::vector<T>{};
     }
   }
+  // The children refer to this frame: no co_await may throw until they are done. (The caller's co_await
+  // has just thrown if this coroutine was cancelled already; a cancellation from now on reaches the
+  // children, and this coroutine's next co_await after them.)
   const bool throws = co_await boost::asio::this_coro::throw_if_cancelled();
-  if (throws) {
-    boost::asio::cancellation_state state = co_await boost::asio::this_coro::cancellation_state;
-    detail::throw_if_cancelled_already(state);
-    co_await boost::asio::this_coro::throw_if_cancelled(false);
-  }
+  if (throws) co_await boost::asio::this_coro::throw_if_cancelled(false);
   auto executor = co_await boost::asio::this_coro::executor;
   std::vector<std::optional<detail::ValueOrMonostate<T>>> values(tasks.size());
   std::vector<detail::GatherChild> children(tasks.size());
