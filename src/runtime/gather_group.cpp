@@ -7,6 +7,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/system/system_error.hpp>
+#include <utility>
 #include <vector>
 
 namespace duet::detail {
@@ -55,16 +56,26 @@ thread_local SignalFreeList free_signals;
 
 GatherGroup::GatherGroup(const Executor& executor, std::span<GatherChild> children)
     : executor_(executor), children_(children), pending_(children.size() + 1) {
-  for (GatherChild& child : children_)
-    child.signal = free_signals.acquire();
+  try {
+    for (GatherChild& child : children_)
+      child.signal = free_signals.acquire();
+  } catch (...) {
+    release_signals();
+    throw;
+  }
 }
 
 GatherGroup::~GatherGroup() {
-  for (GatherChild& child : children_)
-    free_signals.release(child.signal);
+  release_signals();
 }
 
-void GatherGroup::start(std::size_t index, GatherEntry entry) {
+void GatherGroup::release_signals() noexcept {
+  for (GatherChild& child : children_) {
+    if (child.signal) free_signals.release(std::exchange(child.signal, nullptr));
+  }
+}
+
+void GatherGroup::start(std::size_t index, GatherEntry entry) noexcept {
   boost::asio::cancellation_slot slot = children_[index].signal->slot();
   // A new cancellation state each time: a recycled signal still holds its last child's (cancelled, maybe).
   boost::asio::cancellation_state state(slot);
@@ -101,6 +112,8 @@ void GatherGroup::abandon(std::size_t index) noexcept {
   if (--pending_ != 0 || !parent_) return;
   // Destroying the handler has Asio unwind the gather's thread through the executor, as it does for any
   // coroutine whose operation was abandoned; the group goes with the gather's frame, so nothing after this.
+  // The gather's cancellation slot outlives its frame (it belongs to whoever started the gather's caller).
+  boost::asio::get_associated_cancellation_slot(*parent_).clear();
   std::optional<GatherParent> parent = std::move(parent_);
   parent_.reset();
 }

@@ -49,7 +49,7 @@ class GatherGroup {
 
   /// Runs child `index` until its first suspension (it reports its own failure, so this does not throw).
   /// A child that cannot even be created (its frame's allocation failed) is a failed child.
-  void start(std::size_t index, GatherEntry entry);
+  void start(std::size_t index, GatherEntry entry) noexcept;
   void start_failed(std::size_t index, std::exception_ptr error);
 
   /// After the last start(): true if every child is done already, and the gather need not suspend.
@@ -83,6 +83,7 @@ class GatherGroup {
   };
 
   void suspend(GatherParent parent);
+  void release_signals() noexcept;
   void cancel(boost::asio::cancellation_type type);
   void resume_parent();
 
@@ -136,12 +137,14 @@ GatherEntry gather_child(Task<T> task, GatherGroup* group, std::size_t index,
 template <class T>
 void gather_start(GatherGroup& group, std::size_t index, Task<T>& task,
                   std::optional<ValueOrMonostate<T>>& out) {
+  std::optional<GatherEntry> entry;
   try {
-    group.start(index, gather_child<T>(std::move(task), &group, index, &out));
+    entry.emplace(gather_child<T>(std::move(task), &group, index, &out));
   } catch (...) {
-    // Only the creation of the child's frame can throw: the child itself reports its failures.
     group.start_failed(index, std::current_exception());
+    return;
   }
+  group.start(index, std::move(*entry));
 }
 
 }  // namespace duet::detail
