@@ -5,6 +5,7 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <cstddef>
 #include <new>
@@ -25,11 +26,15 @@ namespace duet::server::detail {
 /// listened to that proxy: cancelling a wait did nothing. Now it completes the wait with operation_aborted.)
 class Waiter {
  public:
+  /// The loop's own executor (a pointer), not an any_io_executor: that one is 56 bytes in every Waiter,
+  /// and a connection's waiters are on every request's path (cache lines touched per request).
+  using Executor = boost::asio::io_context::executor_type;
+
   /// `cancellable` false: the wait ignores the waiting coroutine's cancellation slot (for a coroutine
   /// that is never cancelled while it waits here: assigning and clearing the slot touches the cancellation
   /// signal's memory, two cache lines on every wait).
-  explicit Waiter(boost::asio::any_io_executor fallback, bool cancellable = true)
-      : fallback_(std::move(fallback)), cancellable_(cancellable) {}
+  explicit Waiter(Executor fallback, bool cancellable = true)
+      : fallback_(fallback), cancellable_(cancellable) {}
   ~Waiter() {
     if (ops_) ops_->destroy(storage_);
   }
@@ -75,9 +80,8 @@ class Waiter {
   struct Ops {
     void (*destroy)(void* storage);
     // Both move the handler out of `storage` (and destroy what is left there) before anything else.
-    void (*resume_now)(void* storage, const boost::asio::any_io_executor& fallback);
-    void (*resume_posted)(void* storage, const boost::asio::any_io_executor& fallback,
-                          boost::system::error_code ec);
+    void (*resume_now)(void* storage, const Executor& fallback);
+    void (*resume_posted)(void* storage, const Executor& fallback, boost::system::error_code ec);
   };
 
   /// `assigned`: the wait put its handler in the coroutine's cancellation slot, which is cleared here.
@@ -96,13 +100,13 @@ class Waiter {
   template <class Handler, bool assigned>
   static constexpr Ops ops_for{
       [](void* storage) { std::launder(static_cast<Handler*>(storage))->~Handler(); },
-      [](void* storage, const boost::asio::any_io_executor& fallback) {
+      [](void* storage, const Executor& fallback) {
         Handler handler = take<Handler, assigned>(storage);
         auto executor = boost::asio::get_associated_executor(handler, fallback);
         executor.execute(
             [handler = std::move(handler)]() mutable { std::move(handler)(boost::system::error_code()); });
       },
-      [](void* storage, const boost::asio::any_io_executor& fallback, boost::system::error_code ec) {
+      [](void* storage, const Executor& fallback, boost::system::error_code ec) {
         Handler handler = take<Handler, assigned>(storage);
         // Never inline (the notifier is mid-way through its own work): post to the loop, then run through
         // the handler's executor, which makes a request's Context current again for its coroutine.
@@ -119,7 +123,7 @@ class Waiter {
     ops->resume_posted(storage_, fallback_, ec);
   }
 
-  boost::asio::any_io_executor fallback_;
+  Executor fallback_;
   bool cancellable_;
   const Ops* ops_ = nullptr;
   alignas(std::max_align_t) unsigned char storage_[storage_size];
