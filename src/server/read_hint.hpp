@@ -16,6 +16,7 @@
 
 #include <boost/asio/basic_socket.hpp>
 #include <boost/asio/detail/reactor.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/version.hpp>
@@ -35,10 +36,11 @@ namespace read_hint {
 
 using Reactor = boost::asio::detail::epoll_reactor;
 using DescriptorState = Reactor::descriptor_state;
-using boost::asio::any_io_executor;
+// The executor of the server's sockets: their loop's io_context's own.
+using Executor = boost::asio::io_context::executor_type;
 template <class Protocol>
-using Impl = boost::asio::detail::io_object_impl<boost::asio::detail::reactive_socket_service<Protocol>,
-                                                 any_io_executor>;
+using Impl =
+    boost::asio::detail::io_object_impl<boost::asio::detail::reactive_socket_service<Protocol>, Executor>;
 
 template <class Tag, typename Tag::type Member>
 struct Grant {
@@ -50,22 +52,22 @@ struct TrySpeculative {
   friend type member(TrySpeculative) noexcept;
 };
 struct TcpImpl {
-  using type = Impl<boost::asio::ip::tcp> boost::asio::basic_socket<boost::asio::ip::tcp, any_io_executor>::*;
+  using type = Impl<boost::asio::ip::tcp> boost::asio::basic_socket<boost::asio::ip::tcp, Executor>::*;
   friend type member(TcpImpl) noexcept;
 };
 struct UnixImpl {
   using type = Impl<boost::asio::local::stream_protocol>
-      boost::asio::basic_socket<boost::asio::local::stream_protocol, any_io_executor>::*;
+      boost::asio::basic_socket<boost::asio::local::stream_protocol, Executor>::*;
   friend type member(UnixImpl) noexcept;
 };
 
 template struct Grant<TrySpeculative, &DescriptorState::try_speculative_>;
-template struct Grant<TcpImpl, &boost::asio::basic_socket<boost::asio::ip::tcp, any_io_executor>::impl_>;
-template struct Grant<
-    UnixImpl, &boost::asio::basic_socket<boost::asio::local::stream_protocol, any_io_executor>::impl_>;
+template struct Grant<TcpImpl, &boost::asio::basic_socket<boost::asio::ip::tcp, Executor>::impl_>;
+template struct Grant<UnixImpl,
+                      &boost::asio::basic_socket<boost::asio::local::stream_protocol, Executor>::impl_>;
 
 template <class Protocol>
-DescriptorState* state_of(boost::asio::basic_socket<Protocol, any_io_executor>& socket) noexcept {
+DescriptorState* state_of(boost::asio::basic_socket<Protocol, Executor>& socket) noexcept {
   if constexpr (std::is_same_v<Protocol, boost::asio::ip::tcp>) {
     return (socket.*member(TcpImpl{})).get_implementation().reactor_data_;
   } else {
@@ -78,9 +80,8 @@ DescriptorState* state_of(boost::asio::basic_socket<Protocol, any_io_executor>& 
 /// Starts `socket.async_read_some(buffer, handler)` without the speculative recv(). The loop's io_context
 /// is run by one thread, which is also the only one that runs its reactor, so the flag needs no lock.
 template <class Protocol, class Buffer, class Handler>
-void queue_read_without_trying(
-    boost::asio::basic_stream_socket<Protocol, boost::asio::any_io_executor>& socket, const Buffer& buffer,
-    Handler&& handler) {
+void queue_read_without_trying(boost::asio::basic_stream_socket<Protocol, read_hint::Executor>& socket,
+                               const Buffer& buffer, Handler&& handler) {
   read_hint::DescriptorState* state = read_hint::state_of<Protocol>(socket);
   bool* flags = state ? (state->*member(read_hint::TrySpeculative{})) : nullptr;
   if (flags) flags[read_hint::Reactor::read_op] = false;

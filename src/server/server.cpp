@@ -32,6 +32,12 @@ using detail::Connection;
 using detail::LoopState;
 using detail::ServerCore;
 
+// Connections' sockets carry their loop's io_context executor (8 bytes), not the polymorphic any_io_executor
+// (56): smaller Connections, and every read or write operation on them copies the executor it is given.
+template <class Protocol>
+using SocketOf = typename Protocol::socket::template rebind_executor<asio::io_context::executor_type>::other;
+using TcpSocket = SocketOf<tcp>;
+
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 std::optional<asgi::Address> address_of(const tcp::endpoint& e) {
@@ -50,10 +56,10 @@ void start_connection(std::shared_ptr<LoopState> loop, Socket socket) {
   std::optional<asgi::Address> client = ec ? std::nullopt : address_of(peer);
   auto local = socket.local_endpoint(ec);
   std::optional<asgi::Address> server = ec ? std::nullopt : address_of(local);
-  if constexpr (std::is_same_v<Socket, tcp::socket>) {
+  if constexpr (std::is_same_v<Socket, TcpSocket>) {
     socket.set_option(tcp::no_delay(true), ec);
     if (loop->core.tls) {
-      using TlsSocket = asio::ssl::stream<tcp::socket>;
+      using TlsSocket = asio::ssl::stream<TcpSocket>;
       using TlsConnection = Connection<TlsSocket>;
       auto& context = *loop->core.tls;
       auto* connection = new TlsConnection(std::move(loop), TlsSocket(std::move(socket), context),
@@ -100,7 +106,7 @@ void close_on_exec(Socket& socket) {
 /// descriptor and is registered there, on that loop's thread.
 template <class Acceptor>
 Task<void> accept_loop(ServerCore& core, Acceptor& acceptor, asio::io_context& home, bool spread) {
-  using Socket = typename Acceptor::protocol_type::socket;
+  using Socket = SocketOf<typename Acceptor::protocol_type>;
   for (;;) {
     // Into `home` by its io_context, not the acceptor's polymorphic executor: accepting with the latter cost
     // ~155 bytes more per idle connection (measured; the larger accept operation's recycled block is likely
