@@ -46,7 +46,7 @@ class Waiter {
     return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
         [this](auto handler) {
           using Handler = decltype(handler);
-          static_assert(sizeof(Handler) <= storage_size && alignof(Handler) <= alignof(std::max_align_t),
+          static_assert(sizeof(Handler) <= storage_size && alignof(Handler) <= alignof(void*),
                         "Waiter's storage is sized for a coroutine's handler; grow it for this one");
           if (ops_) ops_->destroy(storage_);  // one waiter at a time: a second wait replaces the first
           auto slot = boost::asio::get_associated_cancellation_slot(handler);
@@ -75,7 +75,8 @@ class Waiter {
   bool waiting() const noexcept { return ops_ != nullptr; }
 
  private:
-  static constexpr std::size_t storage_size = 32;  // a coroutine's handler: 16 bytes
+  // A coroutine's handler, with redirect_error around use_awaitable.
+  static constexpr std::size_t storage_size = 16;
 
   struct Ops {
     void (*destroy)(void* storage);
@@ -123,10 +124,11 @@ class Waiter {
     ops->resume_posted(storage_, fallback_, ec);
   }
 
-  Executor fallback_;
-  bool cancellable_;
+  // 40 bytes: two of them sit in every Connection, on every request's path.
   const Ops* ops_ = nullptr;
-  alignas(std::max_align_t) unsigned char storage_[storage_size];
+  Executor fallback_;
+  alignas(void*) unsigned char storage_[storage_size];
+  bool cancellable_;
 };
 
 }  // namespace duet::server::detail
