@@ -199,8 +199,9 @@ static CompiledQuery compile_select_uncached(const Query& q);
 
 namespace {
 
-/// compile_select, with `window`'s limits instead of q's when given (q is then unsliced).
-CompiledQuery compile_select_in(const Query& q, const Window* window) {
+/// compile_select, with `window`'s limits instead of q's when given (q is then unsliced). `native`: for the
+/// async PostgreSQL path, which only reads native_sql: a cached shape's `?` text is not copied.
+CompiledQuery compile_select_in(const Query& q, const Window* window, bool native = false) {
   thread_local std::string key;  // reused: no allocation per query once it has grown
   key.clear();
   bool cacheable = select_shape(q, key, window);
@@ -209,7 +210,7 @@ CompiledQuery compile_select_in(const Query& q, const Window* window) {
   if (cacheable) {
     if (const CachedSelect* hit = cached_select(key)) {
       CompiledQuery out;
-      out.sql = hit->compiled.sql;
+      if (!native || !hit->compiled.native_sql) out.sql = hit->compiled.sql;
       out.plan = hit->compiled.plan;
       out.native_sql = hit->compiled.native_sql;
       out.params.reserve(hit->param_count);  // one allocation, not one per value pushed
@@ -252,6 +253,13 @@ CompiledQuery compile_select_window(const Query& q, std::int64_t low, std::int64
   }
   Window window{low, high};
   return compile_select_in(q, &window);
+}
+
+CompiledQuery compile_select_native(const Query& q, bool windowed, std::int64_t low, std::int64_t high) {
+  if (!windowed) return compile_select_in(q, nullptr, true);
+  if (q.is_sliced()) return compile_select_window(q, low, high);
+  Window window{low, high};
+  return compile_select_in(q, &window, true);
 }
 
 static CompiledQuery compile_select_uncached(const Query& q) {

@@ -40,6 +40,11 @@ Task<postgresql::Result> async_run(const std::string& alias, CompiledQuery& comp
 /// Fills the object at `obj` from row `row` of `result` (converted or raw), as hydrate() from a Row does.
 void hydrate(const ModelMeta& meta, void* obj, ModelState& state, const postgresql::Result& result,
              std::size_t row, const SelectPlan& plan, const std::string& alias);
+/// compile_select(q), or compile_select_window(q, low, high) when `windowed`, for async_run(): when the
+/// shape's `$n` text is shared (native_sql), `sql` stays empty instead of copying the `?` text, which
+/// async_run() does not read then.
+CompiledQuery compile_select_native(const Query& q, bool windowed = false, std::int64_t low = 0,
+                                    std::int64_t high = 0);
 /// async_run for a statement built by hand.
 Task<postgresql::Result> async_run_sql(const std::string& alias, std::string& sql, std::vector<Value>& params,
                                        bool read = false);

@@ -440,7 +440,7 @@ class QuerySet {
     return out;
   }
   Task<std::vector<T>> native_list() const {
-    auto compiled = detail::compile_select(*q_);
+    auto compiled = detail::compile_select_native(*q_);
     auto executor = co_await boost::asio::this_coro::executor;
     // The rows as the driver received them: each value is decoded once, into its object's field.
     auto result =
@@ -460,8 +460,7 @@ class QuerySet {
     if (!owned->q.empty()) owned->qs = std::move(owned->qs).filter(owned->q);
     const QuerySet& qs = owned->qs;
     // native_list()'s steps inline. Limited as do_get() does, without a copy of the query for the slice.
-    auto compiled =
-        qs.q_->is_sliced() ? detail::compile_select(*qs.q_) : detail::compile_select_window(*qs.q_, 0, 21);
+    auto compiled = detail::compile_select_native(*qs.q_, !qs.q_->is_sliced(), 0, 21);
     auto executor = co_await boost::asio::this_coro::executor;
     auto result =
         co_await detail::async_run(qs.q_->alias, compiled, /*read=*/true, executor, postgresql::RowsAs::raw);
