@@ -24,7 +24,24 @@ namespace duet::db::detail {
 namespace asio = boost::asio;
 
 bool native_async(std::string_view alias) {
-  return vendor_of(alias) == "postgresql" && !flow_sync_code_in_atomic_block(alias);
+  // Asked by every a-method call: the last alias's vendor is remembered per thread (nearly always
+  // "default"), which keeps vendor_of()'s map lookup off the path until the configuration changes.
+  struct Last {
+    std::uint64_t generation = 0;
+    std::string alias;
+    bool postgresql = false;
+    bool valid = false;
+  };
+  thread_local Last last;
+  const auto generation = configuration_generation();
+  if (!last.valid || last.generation != generation || last.alias != alias) {
+    const bool postgresql = vendor_of(alias) == "postgresql";  // throws for an unknown alias: not kept
+    last.generation = generation;
+    last.alias.assign(alias);
+    last.postgresql = postgresql;
+    last.valid = true;
+  }
+  return last.postgresql && !flow_sync_code_in_atomic_block(alias);
 }
 
 namespace {
