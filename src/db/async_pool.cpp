@@ -46,8 +46,11 @@ class PoolRegistry : public asio::execution_context::service {
     return n;
   }
 
-  Pool& get(std::string_view alias) {
-    auto generation = configuration_generation();
+  /// Changes whenever a pool is made or dropped: a Pool* remembered with it (loop_pool) is valid while
+  /// it stays the same.
+  std::uint64_t version() const noexcept { return version_; }
+
+  Pool& get(std::string_view alias, std::uint64_t generation) {
     auto it = pools_.find(alias);
     if (it != pools_.end() && it->second.generation == generation) return *it->second.pool;
     // First use, or a new configuration (the old pool's connections may point at another server).
@@ -65,6 +68,7 @@ class PoolRegistry : public asio::execution_context::service {
     options.pipeline_depth = sizing.pipeline_depth;
     // The old pool (if any) is closed by its destructor; leases and queries in flight keep its state alive.
     auto& entry = it != pools_.end() ? it->second : pools_[std::string(alias)];
+    ++version_;
     entry = {generation, std::make_unique<Pool>(std::move(options))};
     return *entry.pool;
   }
@@ -73,6 +77,7 @@ class PoolRegistry : public asio::execution_context::service {
   void shutdown() override {
     for (auto& [_, entry] : pools_)
       entry.pool->close();
+    ++version_;
     pools_.clear();
   }
 
@@ -81,6 +86,7 @@ class PoolRegistry : public asio::execution_context::service {
     std::unique_ptr<Pool> pool;
   };
   std::map<std::string, Entry, std::less<>> pools_;
+  std::uint64_t version_ = 0;
 };
 
 }  // namespace
@@ -103,10 +109,16 @@ Pool& loop_pool(const Executor& executor, std::string_view alias) {
   auto& context = asio::query(executor, asio::execution::context);
   // Every query asks: the last loop's registry is remembered per thread, which keeps Asio's service lookup
   // (two lookups under the context's mutex) off that path.
+  // So is the last alias's pool, with the registry's version and the configuration it was found for: the
+  // registry's map lookup is skipped too while neither changes.
   struct Cached {
     asio::execution_context* context = nullptr;
     PoolRegistry* registry = nullptr;
     std::uint64_t destroyed = 0;
+    std::string alias;
+    Pool* pool = nullptr;
+    std::uint64_t version = 0;
+    std::uint64_t generation = 0;
   };
   thread_local Cached cached;
   auto destroyed = PoolRegistry::destroyed_registries().load(std::memory_order_acquire);
@@ -114,9 +126,21 @@ Pool& loop_pool(const Executor& executor, std::string_view alias) {
     // Services shut down newest first: the reactor the pool's sockets use must be created before the
     // registry so that it is still there when the registry closes them.
     if (!asio::has_service<PoolRegistry>(context)) asio::posix::stream_descriptor probe(executor);
-    cached = {&context, &asio::use_service<PoolRegistry>(context), destroyed};
+    cached.context = &context;
+    cached.registry = &asio::use_service<PoolRegistry>(context);
+    cached.destroyed = destroyed;
+    cached.pool = nullptr;
   }
-  return cached.registry->get(alias);
+  const auto generation = configuration_generation();
+  if (cached.pool && cached.version == cached.registry->version() && cached.generation == generation &&
+      cached.alias == alias)
+    return *cached.pool;
+  Pool& pool = cached.registry->get(alias, generation);
+  cached.alias.assign(alias);
+  cached.pool = &pool;
+  cached.version = cached.registry->version();
+  cached.generation = generation;
+  return pool;
 }
 
 }  // namespace duet::db::postgresql
