@@ -460,6 +460,13 @@ void AsyncConnection::Impl::close_group() {
 void AsyncConnection::Impl::finish_group() {
   std::vector<Pending> again;
   std::vector<Delivery> batch;
+  // Sized for the group at once: growing it moved every Delivery (handler, executor, result) again.
+  std::size_t group = 0;
+  for (const Pending& p : pending_) {
+    ++group;
+    if (p.synced) break;
+  }
+  batch.reserve(group);
   while (!pending_.empty()) {
     Pending& done = pending_.front();
     const bool last = done.synced;
