@@ -64,6 +64,25 @@ TEST_F(NativeAsyncTest, OnePoolPerLoopAndAliasReplacedByConfigure) {
   EXPECT_THROW(rt.block_on(pool_here("lite")), db::ImproperlyConfigured);
 }
 
+TEST_F(NativeAsyncTest, ALoopAlternatingAliasesGetsEachAliasItsOwnPool) {
+  // loop_pool() remembers the last alias's pool per thread: switching aliases must not hand out the other's.
+  db::configure({{"default", settings_}, {"other", settings_}});
+  duet::Runtime rt({.loops = 1, .sync_threads = 1});
+  auto a = rt.block_on(pool_here("default"));
+  auto b = rt.block_on(pool_here("other"));
+  auto a2 = rt.block_on(pool_here("default"));
+  auto b2 = rt.block_on(pool_here("other"));
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a, a2);
+  EXPECT_EQ(b, b2);
+  // Nor a pool of an older configuration of the same alias.
+  pg::set_pool_sizing("other", {.min_size = 1, .max_size = 2});
+  db::configure({{"default", settings_}, {"other", settings_}});
+  EXPECT_EQ(rt.block_on(pool_here("other"))->options().max_size, 2u);
+  EXPECT_EQ(rt.block_on(pool_here("default"))->options().max_size, pg::PoolSizing{}.max_size);
+  pg::set_pool_sizing("other", {});
+}
+
 Task<void> crud() {
   auto items = Item::objects();
   db::Values apple{{"name", "apple"}, {"qty", 3}};
