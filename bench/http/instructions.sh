@@ -8,6 +8,7 @@
 # (32 KiB L1, 1 MiB last level): first-level data misses per request count the cache lines of per-connection
 # state a request touches, what grows with the connection count (the callgrind figure then takes longer).
 # SERVERS="duet" measures only duet (default "duet nginx"); STRACE=0 skips the system-call counts.
+# DEPTH=16 pipelines: each connection writes 16 requests at once, as run.sh's pipelined row (default 1).
 set -euo pipefail
 HELLO=${1:?usage: instructions.sh <hello binary> [N] [path]}
 N=${2:-2000}
@@ -36,7 +37,7 @@ run() {
   fi
   pid=$!
   wait_port "$port"
-  /usr/bin/python3 "$HERE/keepalive_client.py" "$port" "$requests" "$CONNS" "$URL_PATH" >/dev/null
+  /usr/bin/python3 "$HERE/keepalive_client.py" "$port" "$requests" "$CONNS" "$URL_PATH" "${DEPTH:-1}" >/dev/null
   if [ "$what" = nginx ]; then kill -QUIT "$(cat "$DIR/ng$port/nginx.pid")"; else kill -TERM "$(pgrep -P "$pid" | tail -1 || echo "$pid")" 2>/dev/null || kill -TERM "$pid"; fi
   wait "$pid" || true
 }

@@ -2,7 +2,9 @@
 """Sends exactly N keep-alive GETs over C connections, one in flight per connection; checks every answer
 is a 200 with a Content-Length body. For deterministic per-request measurements (callgrind, strace -c),
 where wrk's duration-bound request count would not do.
-    keepalive_client.py PORT N [CONNECTIONS] [PATH]
+    keepalive_client.py PORT N [CONNECTIONS] [PATH] [DEPTH]
+DEPTH > 1 pipelines: each connection sends DEPTH requests in one write and the next batch once all of
+them are answered (as wrk with pipeline.lua does).
 """
 import selectors
 import socket
@@ -11,16 +13,27 @@ import sys
 port, n = int(sys.argv[1]), int(sys.argv[2])
 conns = int(sys.argv[3]) if len(sys.argv) > 3 else 4
 path = sys.argv[4] if len(sys.argv) > 4 else "/plaintext"
+depth = int(sys.argv[5]) if len(sys.argv) > 5 else 1
 request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
 selector = selectors.DefaultSelector()
 pending = {}
+outstanding = {}
 sent = done = 0
-for _ in range(min(conns, n)):
+
+
+def send_batch(s):
+    global sent
+    k = min(depth, n - sent)
+    s.sendall(request * k)
+    sent += k
+    outstanding[s] = k
+
+
+for _ in range(min(conns, (n + depth - 1) // depth)):
     s = socket.create_connection(("127.0.0.1", port))
-    s.setblocking(False)
     pending[s] = b""
-    s.send(request)
-    sent += 1
+    send_batch(s)
+    s.setblocking(False)
     selector.register(s, selectors.EVENT_READ)
 while done < n:
     for key, _ in selector.select():
@@ -42,8 +55,10 @@ while done < n:
                 break
             buf = buf[end + 4 + length:]
             done += 1
-            if sent < n:
-                s.send(request)
-                sent += 1
+            outstanding[s] -= 1
+            if outstanding[s] == 0 and sent < n:
+                s.setblocking(True)
+                send_batch(s)
+                s.setblocking(False)
         pending[s] = buf
 print(done)
