@@ -386,7 +386,7 @@ class Connection final : public ConnectionBase {
   /// Answers with an error status and closes, reading (and dropping) for a moment what the client still
   /// sends, so the kernel does not reset the connection before the client has read the answer.
   Task<void> respond_error(int status) {
-    out_.clear();
+    // What out_ holds are complete answers to earlier pipelined requests: they go first.
     write_error(out_, status, options_.server_header);
     co_await flush();
     boost::system::error_code ignored;
@@ -423,6 +423,17 @@ class Connection final : public ConnectionBase {
             if (scan.result != HeadScan::need_more) break;
           }
         }
+        if (!out_.empty()) {
+          // Answers to a pipelined batch, gathered while its heads were here (see below): one write for
+          // all of them, before waiting for more. The loop looks again: bytes may have come meanwhile.
+          if (!write_now()) {
+            idle_ = false;  // not closed by a shutdown while answers are on their way
+            co_await flush();
+            idle_ = !head_started;
+            deadline = Clock::now() + (head_started ? options_.timeouts.header : options_.timeouts.idle);
+          }
+          continue;
+        }
         if (eof_ || closed_) co_return;
         if (loop_.shutting_down && !head_started) co_return;
         start_read();
@@ -444,6 +455,8 @@ class Connection final : public ConnectionBase {
       }
       deadline = Clock::time_point::max();
       if (parser_.upgrade() && is_websocket_upgrade(scope_)) {
+        if (!out_.empty())
+          co_await flush();  // answers to pipelined requests before it: the session writes next
         co_await serve_websocket();
         co_return;
       }
@@ -482,8 +495,10 @@ class Connection final : public ConnectionBase {
         co_await flush();
         co_return;
       }
-      // Pipelined requests already here: answer them before writing, so a batch goes out in one write.
-      if (out_.size() < max_batched_output && has_complete_head()) continue;
+      // Bytes of the next request already here (pipelined): answer it before writing, so a batch goes out
+      // in one write. The head loop writes what is gathered before it waits for more; scanning for the
+      // end of the next head here as well was a second pass over it, on every request of the batch.
+      if (out_.size() < max_batched_output && available()) continue;
       if (!write_now()) co_await flush();
     }
   }
@@ -511,11 +526,6 @@ class Connection final : public ConnectionBase {
     if (loop_.shutting_down) ws_->on_shutdown();
     co_await ws_->run();
     loop_.core.requests_served.fetch_add(1, std::memory_order_relaxed);
-  }
-
-  bool has_complete_head() const noexcept {
-    if (available() < 4) return false;
-    return memmem(data(), available(), "\r\n\r\n", 4) != nullptr;
   }
 
   void begin_request() {

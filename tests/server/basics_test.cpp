@@ -66,6 +66,35 @@ TEST_F(Basics, PipelinedResponsesComeInRequestOrder) {
   EXPECT_TRUE(client.closed_by_peer());
 }
 
+TEST_F(Basics, PipelinedAnswersBeforeAnErrorAreNotLost) {
+  RawClient client(server.port());
+  // A malformed head, and an application that fails, after requests answered in the same batch: the
+  // earlier answers still come, in order, before the error.
+  client.send(
+      "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /boom HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(body_of(client.read_response()), "path:/a");
+  EXPECT_NE(client.read_response().find("HTTP/1.1 500"), std::string::npos);
+
+  RawClient second(server.port());
+  second.send(
+      "GET /b HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /c HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /d HTTP/1.1\r\nHost x\r\n\r\n");
+  EXPECT_EQ(body_of(second.read_response()), "path:/b");
+  EXPECT_EQ(body_of(second.read_response()), "path:/c");
+  EXPECT_NE(second.read_response().find("HTTP/1.1 400"), std::string::npos);
+}
+
+TEST_F(Basics, PipelinedAnswersGoOutWhileTheNextHeadIsIncomplete) {
+  RawClient client(server.port());
+  // The second head is cut short: the first answer must not wait for the rest of it.
+  client.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHo");
+  EXPECT_EQ(body_of(client.read_response()), "path:/a");
+  client.send("st: x\r\n\r\n");
+  EXPECT_EQ(body_of(client.read_response()), "path:/b");
+}
+
 TEST_F(Basics, ChunkedRequestBodyArrivesInPieces) {
   RawClient client(server.port());
   client.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
