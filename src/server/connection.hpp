@@ -404,12 +404,22 @@ class Connection final : public ConnectionBase {
   // ---- one request after another ----
 
   Task<void> serve() {
+    bool write_first = false;
     for (;;) {
+      // Answers gathered for a pipelined batch go out in one write, once no complete head is left (or
+      // they are many). One place for that write: every co_await has slots of its own in this frame, which
+      // a request's resumptions touch.
+      if (!out_.empty() && (write_first || !available() || out_.size() >= max_batched_output)) {
+        if (!write_now()) co_await flush();
+      }
+      write_first = false;
       // The head.
       HeadScan scan;
       bool head_started = false;
+      // The deadline is set only before a wait, once per phase (idle, then the head once its first byte is
+      // here): a head already here in full (pipelined, or read before serve() resumed) needs no clock.
+      enum class Armed : unsigned char { no, idle, head } armed = Armed::no;
       idle_ = true;
-      deadline = Clock::now() + (!had_request_ ? options_.timeouts.header : options_.timeouts.idle);
       for (;;) {
         if (available()) {
           begin_ += leading_empty_lines(data(), available());
@@ -417,31 +427,29 @@ class Connection final : public ConnectionBase {
             if (!head_started) {
               head_started = true;
               idle_ = false;
-              deadline = Clock::now() + options_.timeouts.header;
             }
             scan = scan_head(data(), available(), options_.limits);
             if (scan.result != HeadScan::need_more) break;
           }
         }
         if (!out_.empty()) {
-          // Answers to a pipelined batch, gathered while its heads were here (see below): one write for
-          // all of them, before waiting for more. The loop looks again: bytes may have come meanwhile.
-          if (!write_now()) {
-            idle_ = false;  // not closed by a shutdown while answers are on their way
-            co_await flush();
-            idle_ = !head_started;
-            deadline = Clock::now() + (head_started ? options_.timeouts.header : options_.timeouts.idle);
-          }
-          continue;
+          write_first = true;  // before waiting for the rest of this head
+          break;
         }
         if (eof_ || closed_) co_return;
         if (loop_.shutting_down && !head_started) co_return;
+        if (const Armed phase = head_started ? Armed::head : Armed::idle; armed != phase) {
+          armed = phase;
+          deadline = Clock::now() +
+                     (head_started || !had_request_ ? options_.timeouts.header : options_.timeouts.idle);
+        }
         start_read();
         if (!head_started) release_idle_memory();
         boost::system::error_code ignored;
         co_await conn_waiter_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
       }
       idle_ = false;
+      if (write_first) continue;
       if (scan.result == HeadScan::error) {
         co_await respond_error(scan.status);
         co_return;
@@ -455,8 +463,6 @@ class Connection final : public ConnectionBase {
       }
       deadline = Clock::time_point::max();
       if (parser_.upgrade() && is_websocket_upgrade(scope_)) {
-        if (!out_.empty())
-          co_await flush();  // answers to pipelined requests before it: the session writes next
         co_await serve_websocket();
         co_return;
       }
@@ -495,17 +501,15 @@ class Connection final : public ConnectionBase {
         co_await flush();
         co_return;
       }
-      // Bytes of the next request already here (pipelined): answer it before writing, so a batch goes out
-      // in one write. The head loop writes what is gathered before it waits for more; scanning for the
-      // end of the next head here as well was a second pass over it, on every request of the batch.
-      if (out_.size() < max_batched_output && available()) continue;
-      if (!write_now()) co_await flush();
+      // Bytes of the next request already here (pipelined) are answered before the write (at the top):
+      // scanning for the end of the next head here as well was a second pass over it, on every request.
     }
   }
 
   /// Hands the connection to a WebSocketSession: the reader stops (Beast reads from now on) and the
   /// request is checked before the application hears websocket.connect.
   Task<void> serve_websocket() {
+    if (!out_.empty()) co_await flush();  // answers to pipelined requests before it: the session writes next
     upgrading_ = true;
     if (reading_) {
       boost::system::error_code ignored;
