@@ -12,6 +12,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/defer.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/io_context.hpp>
@@ -59,6 +60,9 @@ struct Pending {
   bool prepare_failed = false;
   /// Names it for a cancellation handler (0: none installed).
   std::uint64_t id = 0;
+  /// The awaiting coroutine's cancellation slot (see submit), kept to install the handler again when the
+  /// query is sent again. Valid while `handler` is: the slot belongs to the coroutine the handler resumes.
+  asio::cancellation_slot cancel_slot;
   /// A read sharing one sync point with the other reads of its loop turn (its group): one command, never a
   /// preparation. Its parameters are kept to send it again should an earlier read of the group fail.
   bool shared = false;
@@ -86,9 +90,11 @@ class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnectio
   /// `shared_text`: `sql` itself, when the caller holds it shared (the ORM's cached shapes): its statement is
   /// then found by the text's address.
   /// `raw_rows`: a result with rows is delivered as libpq's result (Result::raw), not converted.
+  /// `cancel_slot`: where a cancellation of the awaiting coroutine arrives (the handler's own slot is not
+  /// used: see run_query).
   void submit(std::string_view sql, const std::shared_ptr<const std::string>& shared_text,
               std::vector<Value> params, ResultHandler handler, Executor target, bool shared_read = false,
-              bool raw_rows = false);
+              bool raw_rows = false, asio::cancellation_slot cancel_slot = {});
   void wait_notification(NotificationHandler handler);
   void close() noexcept;
 
@@ -328,7 +334,7 @@ Task<void> AsyncConnection::Impl::check_isolation() {
 void AsyncConnection::Impl::submit(std::string_view sql,
                                    const std::shared_ptr<const std::string>& shared_text,
                                    std::vector<Value> params, ResultHandler handler, Executor target,
-                                   bool shared_read, bool raw_rows) {
+                                   bool shared_read, bool raw_rows, asio::cancellation_slot cancel_slot) {
   if (!conn_ || broken_) {
     complete(executor_, std::move(handler),
              detail::connection_error(
@@ -412,10 +418,11 @@ void AsyncConnection::Impl::submit(std::string_view sql,
   if (share) p.params = std::move(params);
   // Cancelling the awaiting task (a timeout, a disconnected client) resumes it at once with an error; the
   // query itself stays in the pipeline (libpq cannot take a pipelined query back) and its result is dropped.
-  auto slot = asio::get_associated_cancellation_slot(pending_.back().handler);
-  if (slot.is_connected()) {
-    auto id = pending_.back().id = ++cancel_ids_;
-    slot.assign([weak = weak_from_this(), id](asio::cancellation_type) {
+  // Installed in the coroutine's slot itself, which its resumption clears.
+  if (cancel_slot.is_connected()) {
+    auto id = p.id = ++cancel_ids_;
+    p.cancel_slot = cancel_slot;
+    cancel_slot.assign([weak = weak_from_this(), id](asio::cancellation_type) {
       auto self = weak.lock();
       if (!self) return;
       for (auto& pending : self->pending_) {
@@ -485,7 +492,8 @@ void AsyncConnection::Impl::finish_group() {
   // changed anything the first time.
   for (auto& p : again) {
     auto text = p.sql;
-    submit(*text, text, std::move(p.params), std::move(p.handler), std::move(p.target), false, p.raw_rows);
+    submit(*text, text, std::move(p.params), std::move(p.handler), std::move(p.target), false, p.raw_rows,
+           p.cancel_slot);
   }
 }
 
@@ -717,6 +725,26 @@ AsyncConnection::~AsyncConnection() {
 
 namespace {
 
+/// What run_query's operation completes with. One value, not (exception_ptr, Result): Asio 1.81's
+/// awaitable cannot resume an operation of that signature (awaitable_async_op_handler<R(std::exception_ptr,
+/// T)>::resume() does not compile).
+struct Outcome {
+  std::exception_ptr error;
+  Result result;
+};
+
+/// The driver's (exception_ptr, Result) completion, handed on as an Outcome. Only the executor is
+/// associated, deliberately: see run_query.
+template <class Handler>
+struct OutcomeHandler {
+  Handler handler;
+  using executor_type = asio::associated_executor_t<Handler>;
+  executor_type get_executor() const noexcept { return asio::get_associated_executor(handler); }
+  void operator()(std::exception_ptr error, Result result) {
+    std::move(handler)(Outcome{std::move(error), std::move(result)});
+  }
+};
+
 /// AsyncConnection::query's coroutine. It owns the connection's state from the call on, not the handle: a
 /// Pool hands out this task for a connection of its own (see Pool::query), which may be pruned meanwhile.
 Task<Result> run_query(std::shared_ptr<AsyncConnection::Impl> impl, std::string sql,
@@ -725,14 +753,22 @@ Task<Result> run_query(std::shared_ptr<AsyncConnection::Impl> impl, std::string 
   if (!impl) throw ProgrammingError("query() on an AsyncConnection that is not connected");
   Executor target = co_await asio::this_coro::executor;
   std::string_view text = shared_sql ? std::string_view(*shared_sql) : std::string_view(sql);
-  auto [error, result] = co_await initiate<void(std::exception_ptr, Result)>(
+  // A deferred operation, not use_awaitable: the awaitable takes it as it is, where use_awaitable starts a
+  // coroutine of its own (a frame per query). The handler reaches any_completion_handler without its
+  // cancellation slot (OutcomeHandler has none): any_completion_handler would chain a cancellation state of
+  // its own to it (an allocation), and submit() install its handler there (another); submit() installs it
+  // in the coroutine's slot instead.
+  auto op = asio::async_initiate<const asio::deferred_t&, void(Outcome)>(
       [&](auto handler) {
-        impl->submit(text, shared_sql, std::move(params), std::move(handler), std::move(target), shared_read,
-                     raw_rows);
+        auto cancel_slot = asio::get_associated_cancellation_slot(handler);
+        impl->submit(text, shared_sql, std::move(params),
+                     OutcomeHandler<decltype(handler)>{std::move(handler)}, std::move(target), shared_read,
+                     raw_rows, cancel_slot);
       },
-      asio::as_tuple(asio::use_awaitable));
-  if (error) std::rethrow_exception(error);
-  co_return std::move(result);
+      asio::deferred);
+  Outcome outcome = co_await std::move(op);
+  if (outcome.error) std::rethrow_exception(outcome.error);
+  co_return std::move(outcome.result);
 }
 
 }  // namespace
