@@ -262,7 +262,7 @@ class QuerySet {
     return detail::on_strand([self = *this] { return self.cache_ ? *self.cache_ : self.fetch(); });
   }
   Task<T> aget(Q q = {}) const {
-    if (native() && q_->prefetch_related.empty()) return native_get(new GetCall{*this, std::move(q)});
+    if (native() && q_->prefetch_related.empty()) return native_get(*this, std::move(q));
     return detail::on_strand([self = *this, q] { return self.do_get(q); });
   }
   Task<T> aget(std::string lookup, Expr value) const { return aget(Q(std::move(lookup), std::move(value))); }
@@ -447,18 +447,12 @@ class QuerySet {
         co_await detail::async_run(q_->alias, compiled, /*read=*/true, executor, postgresql::RowsAs::raw);
     co_return hydrate_all(result, compiled);
   }
-  /// What aget() hands its coroutine: the QuerySet it runs on and the extra condition.
-  struct GetCall {
-    QuerySet qs;
-    Q q;
-  };
   /// aget() natively: get() is the hottest a-method, so it is one coroutine, not detail::on_loop's closure
-  /// coroutine around a member one (one frame, one resumption and one move of the object less). It owns
-  /// `call` (allocated by a plain function: as detail::on_loop, no coroutine receives a class by value).
-  static Task<T> native_get(GetCall* call) {
-    std::unique_ptr<GetCall> owned(call);
-    if (!owned->q.empty()) owned->qs = std::move(owned->qs).filter(owned->q);
-    const QuerySet& qs = owned->qs;
+  /// coroutine around a member one (one frame, one resumption and one move of the object less). Its frame
+  /// holds the QuerySet it runs on and the extra condition (parameters by value, as the driver's run_query
+  /// takes its own: no closure is involved, which g++ 12 may relocate bitwise; see on_strand).
+  static Task<T> native_get(QuerySet qs, Q q) {
+    if (!q.empty()) qs = std::move(qs).filter(q);
     // native_list()'s steps inline. Limited as do_get() does, without a copy of the query for the slice.
     auto compiled = detail::compile_select_native(*qs.q_, !qs.q_->is_sliced(), 0, 21);
     auto executor = co_await boost::asio::this_coro::executor;
