@@ -28,11 +28,12 @@
 
 #include "detail.hpp"
 #include "duet/runtime/runtime.hpp"
+#include "result_handler.hpp"
 
 namespace duet::db::postgresql {
 
 namespace asio = boost::asio;
-using ResultHandler = asio::any_completion_handler<void(std::exception_ptr, Result)>;
+using detail::ResultHandler;
 using NotificationHandler = asio::any_completion_handler<void(std::exception_ptr, Notification)>;
 
 /// Runs `f` on `executor` after the current handler, never inline. Deferred rather than posted: everything
@@ -195,13 +196,22 @@ class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnectio
 
 namespace {
 
+/// The executor a completion runs on: the handler's own, else `fallback`.
+template <class Handler>
+auto executor_of(const Handler& handler, const Executor& fallback) {
+  return asio::get_associated_executor(handler, fallback);
+}
+auto executor_of(const ResultHandler& handler, const Executor& fallback) {
+  return handler.executor(fallback);
+}
+
 template <class Handler, class... Args>
 void complete(const Executor& executor, Handler handler, Args... args) {
   if (!handler) return;  // its awaiter was cancelled and already resumed: the result is dropped
   // Queued, never run inline: a completion must not re-enter drain() from inside it. Through the handler's
   // own executor (the awaiting request's, which makes its flow current), falling back to the connection's
   // loop: the connection is shared by many flows.
-  auto target = asio::get_associated_executor(handler, executor);
+  auto target = executor_of(handler, executor);
   later(executor, asio::bind_executor(target, [h = std::move(handler), ... a = std::move(args)]() mutable {
           std::move(h)(std::move(a)...);
         }));
@@ -407,8 +417,6 @@ void AsyncConnection::Impl::submit(std::string_view sql,
     return;
   }
   ++queries_;
-  // Constructed with its handler: Asio 1.81's any_completion_handler move-assignment wraps the handler in
-  // another one instead of moving it.
   Pending& p = pending_.emplace_back(std::move(handler), std::move(target));
   p.prepared = std::move(prepared);
   p.sql = own_text ? std::move(own_text) : cached->text;
