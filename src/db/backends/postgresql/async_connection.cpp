@@ -29,6 +29,7 @@
 #include "detail.hpp"
 #include "duet/runtime/runtime.hpp"
 #include "result_handler.hpp"
+#include "ring_queue.hpp"
 
 namespace duet::db::postgresql {
 
@@ -48,6 +49,8 @@ void later(const Executor& executor, Function&& f) {
 }
 
 struct Pending {
+  Pending(ResultHandler h, Executor t) noexcept : handler(std::move(h)), target(std::move(t)) {}
+
   ResultHandler handler;
   Executor target;
   Result result;
@@ -103,7 +106,7 @@ class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnectio
   PGconn* conn_ = nullptr;
   bool broken_ = false;
   std::string broken_reason_;
-  std::deque<Pending> pending_;
+  detail::RingQueue<Pending> pending_;
   std::uint64_t cancel_ids_ = 0;
   /// TCP_CORK is on until the handlers now queued on the loop have run (see cork()).
   bool corked_ = false;
