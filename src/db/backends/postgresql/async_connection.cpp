@@ -751,7 +751,7 @@ struct OutcomeHandler {
   Handler handler;
   using executor_type = asio::associated_executor_t<Handler>;
   executor_type get_executor() const noexcept { return asio::get_associated_executor(handler); }
-  void operator()(std::exception_ptr error, Result result) {
+  void operator()(std::exception_ptr error, Result&& result) {
     std::move(handler)(Outcome{std::move(error), std::move(result)});
   }
 };
