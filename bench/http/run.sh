@@ -2,12 +2,18 @@
 # HTTP benchmark: duet's hello example against nginx (Debian's nginx-light) with wrk, in the same run.
 # Prints `name: value unit` lines: req/s, p99 latency, server CPU µs per request, ratio to nginx, and the
 # RSS cost of 10,000 idle keep-alive connections.
-#   bench/http/run.sh <path to hello binary> [duration seconds]
+#   [REPEAT=n] [WARMUP=s] bench/http/run.sh <path to hello binary> [duration seconds]
+# REPEAT=n (default 1) measures every row n times, nginx and duet taking turns (the first of a pair
+# alternates), and prints the median of each figure and the median of the n duet/nginx ratios, with their
+# range: on a shared machine whose speed drifts within minutes, a pair measured back to back is comparable,
+# a single pair is a sample. WARMUP seconds (default 1) of the same load precede each measured run.
 set -euo pipefail
 HELLO=${1:?usage: run.sh <hello binary> [seconds]}
 DURATION=${2:-5}
 WORKERS=${WORKERS:-1}
 IDLE=${IDLE:-10000}
+REPEAT=${REPEAT:-1}
+WARMUP=${WARMUP:-1}
 HERE=$(cd "$(dirname "$0")" && pwd)
 DIR=$(mktemp -d /tmp/duet-bench-http.XXXXXX)
 PIDS=()
@@ -27,6 +33,13 @@ AWK_US='function to_us(v) { if (v ~ /us$/) { sub("us", "", v); return v } if (v 
 run_wrk() {
   local url=$1 conns=$2 depth=$3 threads=1
   local out
+  if ((WARMUP > 0)); then
+    if [ "$depth" -gt 1 ]; then
+      wrk -t$threads -c"$conns" -d"${WARMUP}s" -s "$HERE/pipeline.lua" "$url" -- "$depth" >/dev/null
+    else
+      wrk -t$threads -c"$conns" -d"${WARMUP}s" "$url" >/dev/null
+    fi
+  fi
   if [ "$depth" -gt 1 ]; then
     out=$(wrk -t$threads -c"$conns" -d"${DURATION}s" --latency -s "$HERE/pipeline.lua" "$url" -- "$depth")
   else
@@ -73,24 +86,49 @@ sleep 1
 NGINX_PIDS=$(pgrep -P "${PIDS[0]}" | tr '\n' ' ')
 NGINX_PIDS="${PIDS[0]} $NGINX_PIDS"
 
+# Median of the numbers given as arguments.
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {print lo "-" hi}'; }
+
 rows=("plaintext_c64 /plaintext 64 1" "plaintext_c256 /plaintext 256 1" "json_c64 /json 64 1" "json_c256 /json 256 1"
       "plaintext_pipelined16_c256 /plaintext 256 16")
 for row in "${rows[@]}"; do
   read -r name path conns depth <<<"$row"
-  # shellcheck disable=SC2086
-  read -r _ n_rps n_p99 n_cpu n_sys < <(measure "$name" "http://127.0.0.1:$NGINX_PORT$path" "$conns" "$depth" $NGINX_PIDS)
-  read -r _ d_rps d_p99 d_cpu d_sys < <(measure "$name" "http://127.0.0.1:$DUET_PORT$path" "$conns" "$depth" "$DUET_PID")
-  echo "http_${name}_duet: $d_rps req/s"
-  echo "http_${name}_nginx: $n_rps req/s"
-  echo "http_${name}_ratio_to_nginx: $(awk -v a="$d_rps" -v b="$n_rps" 'BEGIN { printf "%.2f", a/b }') x"
-  echo "http_${name}_duet_p99: $d_p99 us"
-  echo "http_${name}_nginx_p99: $n_p99 us"
-  echo "http_${name}_duet_cpu_per_request: $d_cpu us"
-  echo "http_${name}_nginx_cpu_per_request: $n_cpu us"
+  d_rps=() n_rps=() d_p99=() n_p99=() d_cpu=() n_cpu=() d_sys=() n_sys=() rps_ratio=() cpu_ratio=()
+  for ((i = 0; i < REPEAT; i++)); do
+    order="nginx duet"
+    ((i % 2)) && order="duet nginx"
+    for who in $order; do
+      if [[ $who == nginx ]]; then
+        # shellcheck disable=SC2086
+        read -r _ rps p99 cpu sys < <(measure "$name" "http://127.0.0.1:$NGINX_PORT$path" "$conns" "$depth" $NGINX_PIDS)
+        n_rps+=("$rps") n_p99+=("$p99") n_cpu+=("$cpu") n_sys+=("$sys")
+      else
+        read -r _ rps p99 cpu sys < <(measure "$name" "http://127.0.0.1:$DUET_PORT$path" "$conns" "$depth" "$DUET_PID")
+        d_rps+=("$rps") d_p99+=("$p99") d_cpu+=("$cpu") d_sys+=("$sys")
+      fi
+    done
+    rps_ratio+=("$(awk -v a="${d_rps[i]}" -v b="${n_rps[i]}" 'BEGIN { printf "%.3f", a/b }')")
+    cpu_ratio+=("$(awk -v a="${d_cpu[i]}" -v b="${n_cpu[i]}" 'BEGIN { printf "%.3f", a/b }')")
+    if ((REPEAT > 1)); then
+      echo "# $name pair $((i + 1)): duet ${d_rps[i]} req/s ${d_cpu[i]} us/req, nginx ${n_rps[i]} req/s ${n_cpu[i]} us/req: ratio ${rps_ratio[i]}, cpu ratio ${cpu_ratio[i]}"
+    fi
+  done
+  echo "http_${name}_duet: $(median "${d_rps[@]}") req/s"
+  echo "http_${name}_nginx: $(median "${n_rps[@]}") req/s"
+  echo "http_${name}_ratio_to_nginx: $(median "${rps_ratio[@]}") x"
+  echo "http_${name}_duet_p99: $(median "${d_p99[@]}") us"
+  echo "http_${name}_nginx_p99: $(median "${n_p99[@]}") us"
+  echo "http_${name}_duet_cpu_per_request: $(median "${d_cpu[@]}") us"
+  echo "http_${name}_nginx_cpu_per_request: $(median "${n_cpu[@]}") us"
   # The kernel's share (sys time): what the system calls cost, the rest is user space.
-  echo "http_${name}_duet_sys_per_request: $d_sys us"
-  echo "http_${name}_nginx_sys_per_request: $n_sys us"
-  echo "http_${name}_cpu_ratio_to_nginx: $(awk -v a="$d_cpu" -v b="$n_cpu" 'BEGIN { printf "%.3f", a/b }') x"
+  echo "http_${name}_duet_sys_per_request: $(median "${d_sys[@]}") us"
+  echo "http_${name}_nginx_sys_per_request: $(median "${n_sys[@]}") us"
+  echo "http_${name}_cpu_ratio_to_nginx: $(median "${cpu_ratio[@]}") x"
+  if ((REPEAT > 1)); then
+    echo "http_${name}_ratio_to_nginx_range: $(range "${rps_ratio[@]}") x"
+    echo "http_${name}_cpu_ratio_to_nginx_range: $(range "${cpu_ratio[@]}") x"
+  fi
 done
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
