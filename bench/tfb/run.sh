@@ -81,12 +81,50 @@ if [[ $DB == postgresql ]]; then
   rows+=("raw_db 256 /raw/db /db" "raw_queries_20_256 256 /raw/queries?queries=20 /queries?queries=20"
     "raw_fortunes 256 /raw/fortunes /fortunes" "raw_updates_20_256 256 /raw/updates?queries=20 /updates?queries=20")
 fi
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {print lo "-" hi}'; }
+
+# The machine's scale. Issue 7's reference figures for the leading C++ framework (48k req/s on /db, 6.6k on
+# queries=20) are from a 2-core machine where nginx serves 100-115k plaintext req/s with wrk on the same
+# cores. nginx-light answering /plaintext (bench/http/nginx.conf.in, the same number of workers) at 256
+# connections, in this run, gives duet's figures as a share of nginx's, comparable with the reference's
+# 48k / 107.5k = 0.45 and 6.6k / 107.5k = 0.061.
+NGINX_PORT=
+if [[ -x /usr/sbin/nginx && -z $ROWS ]] || [[ " $ROWS " == *" nginx_plaintext "* ]]; then
+  NGINX_PORT=$(free_port)
+  mkdir -p "$DIR/nginx"
+  sed -e "s|@DIR@|$DIR/nginx|g" -e "s|@PORT@|$NGINX_PORT|g" -e "s|^worker_processes 1;|worker_processes $WORKERS;|" \
+    "$REPO/bench/http/nginx.conf.in" >"$DIR/nginx.conf"
+  /usr/sbin/nginx -c "$DIR/nginx.conf" -p "$DIR/nginx" 2>"$DIR/nginx.stderr" &
+  PIDS+=($!)
+  wait_up "http://127.0.0.1:$NGINX_PORT/plaintext"
+fi
+scaled() { [[ -n $NGINX_PORT && " db queries_20 queries_20_256 " == *" $1 "* ]]; }
+reference() { [[ $1 == db ]] && echo 0.45 || echo 0.061; }
+
 declare -A duet_rps
+declare -A per_nginx
 for row in "${rows[@]}"; do
   read -r name conns url django_url <<<"$row"
   django_url=${django_url:-$url}
   if [[ -n $ROWS && " $ROWS " != *" $name "* ]]; then continue; fi
-  read -r d_rps d_p99 d_err < <(run_wrk "http://127.0.0.1:$DUET_PORT$url" "$conns")
+  rps_all=() p99_all=() err_all=() ratio_all=()
+  for ((i = 0; i < REPEAT; i++)); do
+    read -r d_rps d_p99 d_err < <(run_wrk "http://127.0.0.1:$DUET_PORT$url" "$conns")
+    rps_all+=("$d_rps") p99_all+=("$d_p99") err_all+=("$d_err")
+    if scaled "$name"; then
+      read -r n_rps _ _ < <(run_wrk "http://127.0.0.1:$NGINX_PORT/plaintext" 256)
+      ratio_all+=("$(awk -v a="$d_rps" -v b="$n_rps" 'BEGIN { printf "%.3f", a/b }')")
+      ((REPEAT > 1)) && echo "# $name run $((i + 1)): duet $d_rps req/s, nginx plaintext $n_rps req/s: ${ratio_all[i]}"
+    elif ((REPEAT > 1)); then
+      echo "# $name run $((i + 1)): duet $d_rps req/s"
+    fi
+  done
+  d_rps=$(median "${rps_all[@]}") d_p99=$(median "${p99_all[@]}") d_err=$(printf '%s\n' "${err_all[@]}" | awk '{n += $1} END {print n + 0}')
+  if ((${#ratio_all[@]})); then
+    per_nginx[$name]="$(median "${ratio_all[@]}")"
+    ((REPEAT > 1)) && per_nginx[$name]+=" (range $(range "${ratio_all[@]}"))"
+  fi
   read -r j_rps j_p99 j_err < <(run_wrk "http://127.0.0.1:$DJANGO_PORT$django_url" "$conns")
   echo "$name.duet: $d_rps req/s"
   echo "$name.duet_p99: $d_p99 ms"
@@ -98,23 +136,13 @@ for row in "${rows[@]}"; do
   duet_rps[$name]=$d_rps
 done
 
-# The machine's scale. Issue 7's reference figures for the leading C++ framework (48k req/s on /db, 6.6k on
-# queries=20) are from a 2-core machine where nginx serves 100-115k plaintext req/s with wrk on the same
-# cores. nginx-light answering /plaintext (bench/http/nginx.conf.in, the same number of workers) at 256
-# connections, in this run, gives duet's figures as a share of nginx's, comparable with the reference's
-# 48k / 107.5k = 0.45 and 6.6k / 107.5k = 0.061.
-if [[ -x /usr/sbin/nginx && -z $ROWS ]] || [[ " $ROWS " == *" nginx_plaintext "* ]]; then
-  NGINX_PORT=$(free_port)
-  mkdir -p "$DIR/nginx"
-  sed -e "s|@DIR@|$DIR/nginx|g" -e "s|@PORT@|$NGINX_PORT|g" -e "s|^worker_processes 1;|worker_processes $WORKERS;|" \
-    "$REPO/bench/http/nginx.conf.in" >"$DIR/nginx.conf"
-  /usr/sbin/nginx -c "$DIR/nginx.conf" -p "$DIR/nginx" 2>"$DIR/nginx.stderr" &
-  PIDS+=($!)
-  wait_up "http://127.0.0.1:$NGINX_PORT/plaintext"
+# nginx's own row: its plaintext once more, after the others; the scale of each row is the median of the
+# ratios to the nginx run next to each of its runs (above).
+if [[ -n $NGINX_PORT ]]; then
   read -r n_rps n_p99 n_err < <(run_wrk "http://127.0.0.1:$NGINX_PORT/plaintext" 256)
   echo "nginx_plaintext: $n_rps req/s"
   for name in db queries_20 queries_20_256; do
-    [[ -n ${duet_rps[$name]:-} ]] || continue
-    echo "$name.duet_per_nginx_plaintext: $(awk -v a="${duet_rps[$name]}" -v b="$n_rps" 'BEGIN { printf "%.3f", a/b }') (reference framework: $([[ $name == db ]] && echo 0.45 || echo 0.061))"
+    [[ -n ${per_nginx[$name]:-} ]] || continue
+    echo "$name.duet_per_nginx_plaintext: ${per_nginx[$name]} (reference framework: $(reference "$name"))"
   done
 fi
