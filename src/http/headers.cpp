@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "duet/detail/byte_words.hpp"
 #include "duet/http/exceptions.hpp"
 
 namespace duet::http {
@@ -21,14 +22,8 @@ bool lookup_equal(std::string_view stored, std::string_view key) noexcept {
 }
 
 void check_header(std::string_view name, std::string_view value) {
-  // Without an early exit the loop vectorizes; find_first_of("\r\n") would call memchr once per character.
-  auto bad = [](std::string_view s) {
-    bool found = false;
-    for (char c : s)
-      found |= (c == '\r') | (c == '\n');
-    return found;
-  };
-  if (bad(name) | bad(value) || name.empty())
+  if (duet::detail::any_byte_below_or_in<'\r', '\n'>(name, 0) ||
+      duet::detail::any_byte_below_or_in<'\r', '\n'>(value, 0) || name.empty())
     throw BadHeaderError("Header values can't contain newlines (got '" + std::string(name) + "')");
 }
 

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "duet/detail/byte_words.hpp"
+
 namespace duet::http {
 
 namespace {
@@ -99,10 +101,7 @@ class Writer {
 // A string as Boost.JSON writes it. Most strings need no escape and are copied between quotes; any other
 // goes through Boost's serializer, so the escapes are Boost's own.
 void append_string(Writer& out, std::string_view s) {
-  bool plain = true;
-  for (unsigned char c : s)
-    plain &= c >= 0x20 && c != '"' && c != '\\';  // no early exit: the loop vectorizes
-  if (!plain) {
+  if (duet::detail::any_byte_below_or_in<'"', '\\'>(s, 0x20)) {
     out.put(boost::json::serialize(boost::json::string_view(s.data(), s.size())));
     return;
   }

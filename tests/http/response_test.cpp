@@ -43,6 +43,25 @@ TEST(HttpResponse, HeadersAreCaseInsensitiveAndRejectNewlines) {
   EXPECT_FALSE(r.headers.contains("x-thing"));
 }
 
+// The check reads eight bytes at a time, then the tail one by one: a CR or LF is caught at every position of
+// names and values of every length around a word, and a value with neither passes.
+TEST(HttpResponse, NewlinesAreFoundAtEveryPositionOfAHeader) {
+  for (std::size_t length = 1; length <= 20; ++length) {
+    for (std::size_t at = 0; at < length; ++at) {
+      for (char bad : {'\r', '\n'}) {
+        std::string text(length, 'v');
+        text[at] = bad;
+        HttpResponse r;
+        EXPECT_THROW(r.headers.set("X-Value", text), BadHeaderError) << length << " " << at;
+        EXPECT_THROW(r.headers.set(text, "1"), BadHeaderError) << length << " " << at;
+      }
+    }
+    HttpResponse r;
+    r.headers.set("X-Value", std::string(length, '\t'));  // a tab is allowed in a value
+    EXPECT_EQ(r.headers["X-Value"], std::string(length, '\t'));
+  }
+}
+
 TEST(HttpResponse, Redirects) {
   HttpResponseRedirect r("/caf\xC3\xA9/?a=b c");
   EXPECT_EQ(r.status_code(), 302);
@@ -111,6 +130,23 @@ TEST(JsonResponse, WritesWhatBoostJsonWrites) {
       "utf8": "\u00e9\u65e5\ud83d\ude00", "k\"ey\n": [1, [2, {"x": "<script>"}]]})");
   EXPECT_EQ(JsonResponse(values).content(), boost::json::serialize(values));
   EXPECT_EQ(JsonResponse(boost::json::array{"", "plain", 0, -1}, false).content(), R"(["","plain",0,-1])");
+}
+
+// Strings are checked eight bytes at a time for what needs escaping, then the tail one by one: each such
+// byte at every position of strings of every length around a word is escaped as Boost.JSON escapes it.
+TEST(JsonResponse, EscapesAtEveryPositionOfAString) {
+  for (std::size_t length = 1; length <= 20; ++length) {
+    for (std::size_t at = 0; at < length; ++at) {
+      for (char special : {'"', '\\', '\x01', '\x1f', '\n'}) {
+        std::string text(length, 'x');
+        text[at] = special;
+        boost::json::array value{text};
+        EXPECT_EQ(JsonResponse(value, false).content(), boost::json::serialize(value)) << length << " " << at;
+      }
+    }
+    boost::json::array plain{std::string(length, ' ')};
+    EXPECT_EQ(JsonResponse(plain, false).content(), "[\"" + std::string(length, ' ') + "\"]");
+  }
 }
 
 TEST(JsonResponse, SafeAndUnsafe) {
