@@ -9,17 +9,16 @@
 #include <unicode/ucasemap.h>
 #include <unicode/uchar.h>
 
+#include "duet/detail/byte_words.hpp"
+
 namespace duet::templates::detail {
 
 namespace {
-// High bit set in each byte of `w` equal to `c`; exact up to the first match (little-endian), which is all
-// the caller uses.
-inline std::uint64_t byte_mask(std::uint64_t w, unsigned char c) {
-  std::uint64_t x = w ^ (0x0101010101010101ULL * c);
-  return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
-}
+// High bit set in the first byte of `w` (in memory order) that needs escaping: all the caller uses.
 inline std::uint64_t special_mask(std::uint64_t w) {
-  return byte_mask(w, '&') | byte_mask(w, '<') | byte_mask(w, '>') | byte_mask(w, '"') | byte_mask(w, '\'');
+  using duet::detail::word_has_byte;
+  return word_has_byte(w, '&') | word_has_byte(w, '<') | word_has_byte(w, '>') | word_has_byte(w, '"') |
+         word_has_byte(w, '\'');
 }
 }  // namespace
 
@@ -30,9 +29,7 @@ void escape_append(std::string& out, std::string_view s) {
   const char* run = p;
   while (p < end) {
     if (end - p >= 8) {
-      std::uint64_t w;
-      std::memcpy(&w, p, 8);
-      std::uint64_t m = special_mask(w);
+      std::uint64_t m = special_mask(duet::detail::load_word(p));
       if (!m) {
         p += 8;
         continue;
