@@ -9,6 +9,7 @@
 # state a request touches, what grows with the connection count (the callgrind figure then takes longer).
 # SERVERS="duet" measures only duet (default "duet nginx"); STRACE=0 skips the system-call counts.
 # DEPTH=16 pipelines: each connection writes 16 requests at once, as run.sh's pipelined row (default 1).
+# KEEP=<dir> copies the callgrind outputs there (<server>.1 and <server>.3), for callgrind_annotate.
 set -euo pipefail
 HELLO=${1:?usage: instructions.sh <hello binary> [N] [path]}
 N=${2:-2000}
@@ -51,6 +52,7 @@ d1_misses() {
 for what in ${SERVERS:-duet nginx}; do
   run "$what" "$N" valgrind --tool=callgrind "${CACHE_ARGS[@]}" --callgrind-out-file="$DIR/$what.1" -q
   run "$what" $((3 * N)) valgrind --tool=callgrind "${CACHE_ARGS[@]}" --callgrind-out-file="$DIR/$what.3" -q
+  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$DIR/$what.1" "$DIR/$what.3" "$KEEP/"; fi
   per=$(( ($(total "$DIR/$what.3") - $(total "$DIR/$what.1")) / (2 * N) ))
   echo "http_instructions_per_request_${what}: $per instructions"
   if [ "${CACHE:-0}" = 1 ]; then
