@@ -15,6 +15,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -445,8 +446,10 @@ class Connection final : public ConnectionBase {
         }
         start_read();
         if (!head_started) release_idle_memory();
-        boost::system::error_code ignored;
-        co_await conn_waiter_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+        // With deferred, not use_awaitable: Asio awaits the operation in place (awaitable_async_op) instead
+        // of through a coroutine frame of its own, allocated per wait and cold by the time the wait ends.
+        // conn_waiter_ is not cancellable and notify() completes without an error, so this never throws.
+        co_await conn_waiter_.async_wait(boost::asio::deferred);
       }
       idle_ = false;
       if (write_first) continue;
