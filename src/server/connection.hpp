@@ -335,7 +335,14 @@ class Connection final : public ConnectionBase {
     }
     app_waiter_.notify();
     // Last: serve() resumes right here (no trip through the queue) and may end the connection.
-    conn_waiter_.notify_now();
+    if (flow_->context()) {
+      conn_waiter_.notify_now();
+    } else {
+      // Between requests (the only time serve() waits here) the slot holds no flow: its executor would
+      // only make no Context current around the call.
+      ContextScope no_flow(nullptr);
+      conn_waiter_.resume_here();
+    }
   }
 
   void close_socket() {
