@@ -46,18 +46,15 @@ class Connection final : public ConnectionBase {
       : ConnectionBase(*loop),
         keep_loop_(std::move(loop)),
         socket_(std::move(socket)),
-        options_(loop_.core.options),
-        max_cap_(std::max<std::size_t>(
-            options_.limits.max_request_line + options_.limits.max_header_bytes + 4096, 64 * 1024)),
         flow_(ContextSlot::create(loop_.io)),
         // serve() waits here only between applications; a client that goes away cancels the application
         // (app_waiter_), never serve()'s own waits.
         conn_waiter_(loop_.io.get_executor(), false),
         app_waiter_(loop_.io.get_executor()),
-        parser_(options_.limits, scope_) {
+        parser_(loop_.core.options.limits, scope_) {
     scope_.client = std::move(client);
     scope_.server = std::move(server);
-    scope_.root_path = options_.root_path;
+    scope_.root_path = options().root_path;
     scope_.scheme = tls ? "https" : "http";
     scope_.state = loop_.core.state;
   }
@@ -103,7 +100,7 @@ class Connection final : public ConnectionBase {
     if constexpr (tls) {
       // Bounded like the header phase: a client that connects and never completes the handshake (or
       // speaks plain HTTP to the TLS port) is closed by the sweeper or fails the handshake.
-      deadline = Clock::now() + options_.timeouts.tls_handshake;
+      deadline = Clock::now() + options().timeouts.tls_handshake;
       boost::system::error_code ec;
       co_await socket_.async_handshake(boost::asio::ssl::stream_base::server,
                                        boost::asio::redirect_error(boost::asio::use_awaitable, ec));
@@ -140,6 +137,15 @@ class Connection final : public ConnectionBase {
     co_return ec;
   }
 
+  // Not members: the options are the server's (a line every connection shares), and the members a
+  // request touches should take as few cache lines as they can.
+  const ServerOptions& options() const noexcept { return loop_.core.options; }
+  /// The read buffer's largest size.
+  std::size_t max_cap() const noexcept {
+    return std::max<std::size_t>(options().limits.max_request_line + options().limits.max_header_bytes + 4096,
+                                 64 * 1024);
+  }
+
   std::size_t available() const noexcept { return end_ - begin_; }
   const char* data() const noexcept { return buf_.get() + begin_; }
 
@@ -161,10 +167,10 @@ class Connection final : public ConnectionBase {
       begin_ = 0;
     }
     if (cap_ - end_ >= n) return true;
-    if (end_ + n > max_cap_) return false;  // full: the consumer calls start_read() again once it took some
+    if (end_ + n > max_cap()) return false;  // full: the consumer calls start_read() again once it took some
     std::size_t grown = cap_;
     while (grown - end_ < n)
-      grown = std::min(grown * 2, max_cap_);
+      grown = std::min(grown * 2, max_cap());
     std::unique_ptr<char[]> bigger(new char[grown]);
     std::memcpy(bigger.get(), buf_.get(), end_);
     buf_ = std::move(bigger);
@@ -196,7 +202,7 @@ class Connection final : public ConnectionBase {
   /// Queues the next read into small_ (see above). Only from a handler the reactor called directly.
   void queue_read() {
     if (reading_ || eof_ || closed_ || upgrading_) return;
-    if (available() + small_read > max_cap_) {
+    if (available() + small_read > max_cap()) {
       start_read();  // near the bound: ordinary reads, which respect it
       return;
     }
@@ -307,7 +313,7 @@ class Connection final : public ConnectionBase {
     reading_into_buffer_ = false;
     if (!ec && n > 0) {
       if (into_small) {
-        // queue_read() left room for this below max_cap_, and only the consumer took bytes since.
+        // queue_read() left room for this below max_cap(), and only the consumer took bytes since.
         if (reserve(n)) {
           std::memcpy(buf_.get() + end_, small_, n);
           end_ += n;
@@ -379,7 +385,7 @@ class Connection final : public ConnectionBase {
   Task<void> flush() {
     if (write_now()) co_return;
     if (closed_) throw boost::system::system_error(boost::asio::error::not_connected);
-    deadline = Clock::now() + options_.timeouts.write;
+    deadline = Clock::now() + options().timeouts.write;
     boost::system::error_code ec;
     async_writing_ = true;
     write_overlapped_ = true;  // a read pending now may complete in the same reactor event as this write
@@ -395,7 +401,7 @@ class Connection final : public ConnectionBase {
   /// sends, so the kernel does not reset the connection before the client has read the answer.
   Task<void> respond_error(int status) {
     // What out_ holds are complete answers to earlier pipelined requests: they go first.
-    write_error(out_, status, options_.server_header);
+    write_error(out_, status, options().server_header);
     co_await flush();
     boost::system::error_code ignored;
     socket_.lowest_layer().shutdown(boost::asio::socket_base::shutdown_send, ignored);
@@ -436,7 +442,7 @@ class Connection final : public ConnectionBase {
               head_started = true;
               idle_ = false;
             }
-            scan = scan_head(data(), available(), options_.limits);
+            scan = scan_head(data(), available(), options().limits);
             if (scan.result != HeadScan::need_more) break;
           }
         }
@@ -449,7 +455,7 @@ class Connection final : public ConnectionBase {
         if (const Armed phase = head_started ? Armed::head : Armed::idle; armed != phase) {
           armed = phase;
           deadline = Clock::now() +
-                     (head_started || !had_request_ ? options_.timeouts.header : options_.timeouts.idle);
+                     (head_started || !had_request_ ? options().timeouts.header : options().timeouts.idle);
         }
         start_read();
         if (!head_started) release_idle_memory();
@@ -505,7 +511,7 @@ class Connection final : public ConnectionBase {
         co_return;
       }
       loop_.core.requests_served.fetch_add(1, std::memory_order_relaxed);
-      if (options_.access_log) write_access_log(scope_, status_, body_bytes_);
+      if (options().access_log) write_access_log(scope_, status_, body_bytes_);
       if (!body_done_) keep_alive_ = false;  // an unread body would be taken for the next request
       if (!keep_alive_ || loop_.shutting_down || closed_) {
         co_await flush();
@@ -611,7 +617,7 @@ class Connection final : public ConnectionBase {
         disconnected_ = true;
         co_return asgi::HttpDisconnect{};
       }
-      deadline = Clock::now() + options_.timeouts.body;
+      deadline = Clock::now() + options().timeouts.body;
       start_read();
       auto ec = co_await wait(app_waiter_);
       deadline = Clock::time_point::max();
@@ -648,7 +654,7 @@ class Connection final : public ConnectionBase {
       bool keep = keep_alive_ && !loop_.shutting_down && (body_done_ || piece->more_body);
       plan_ = write_head(out_, start_.status, start_.headers,
                          piece->more_body ? -1 : static_cast<std::int64_t>(piece->body.size()),
-                         parser_.head_request(), parser_.version(), keep, options_.server_header);
+                         parser_.head_request(), parser_.version(), keep, options().server_header);
       keep_alive_ = plan_.keep_alive;
       status_ = start_.status;
       response_ = Response::streaming;
@@ -694,14 +700,14 @@ class Connection final : public ConnectionBase {
   // Members in the order a keep-alive request touches them, the cold ones last: with hundreds of
   // connections a request finds few of its connection's cache lines still cached, so the fewer lines it
   // touches the better (callgrind's cache simulation at 256 connections: bench/http/instructions.sh with
-  // CACHE=1). The inline read buffer and the WebSocket session go last; the loop's keep-alive reference
-  // stays first, so it is destroyed after every other member.
+  // CACHE=1): up to the Scope's per-request fields they fill ten lines. The Scope's other fields, what only
+  // an application reading a body or a disconnect touches, the inline read buffer and the WebSocket
+  // session go last; the loop's keep-alive reference stays first, so it is destroyed after every other
+  // member.
   std::shared_ptr<LoopState> keep_loop_;
   Socket socket_;
-  const ServerOptions& options_;
   std::size_t cap_ = 0;
   std::unique_ptr<char[]> buf_;  // null while idle (plain sockets)
-  std::size_t max_cap_;
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
   bool reading_ = false;
@@ -738,21 +744,24 @@ class Connection final : public ConnectionBase {
   Waiter app_waiter_;
   std::string out_;
   RequestParser parser_;  // built once: parse_head() starts each head afresh
-  asgi::Receive receive_fn_;
   asgi::Send send_fn_;
-  // Owned by start()'s completion handler; valid while this coroutine runs.
-  boost::asio::cancellation_signal* app_cancel_ = nullptr;
   std::exception_ptr app_error_;
   HeadPlan plan_;
   asgi::HttpResponseStart start_;
   asgi::Scope scope_;
 
+  asgi::Receive receive_fn_;
+  // Owned by start()'s completion handler; valid while this coroutine runs.
+  boost::asio::cancellation_signal* app_cancel_ = nullptr;
+
   std::unique_ptr<WebSocketSession<Socket>> ws_;
   // Plain sockets: queued reads land here, so an idle connection holds no read buffer. 248 rather than 256:
   // the plain TCP Connection is then 1,152 bytes, tcmalloc's size class below 1,280 (128 bytes less per
   // connection, measured with bench/http/idle_connections.py); a longer head takes one more recv().
+  // Aligned: a head of up to 64 bytes (a benchmark's GET) then lands in one cache line, not two; the
+  // object's size stays 1,152 (it already started on a 64-byte boundary, tcmalloc's class being 18 lines).
   static constexpr std::size_t small_read = tls ? 1 : 248;
-  char small_[small_read];
+  alignas(64) char small_[small_read];
 };
 
 }  // namespace duet::server::detail
