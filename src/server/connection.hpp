@@ -419,6 +419,12 @@ class Connection final : public ConnectionBase {
 
   Task<void> serve() {
     bool write_first = false;
+    // The ways out that still write something are taken after the loop: g++ gives every co_await
+    // expression slots of its own in this frame, in source order, and with these out of the loop the
+    // slots of the two a keep-alive request takes (the wait for its head, the application) share a cache
+    // line (one line of this frame fewer per request at hundreds of connections).
+    enum class Exit : unsigned char { error, websocket, last_answer } exit = Exit::error;
+    int error = 0;
     for (;;) {
       // Answers gathered for a pipelined batch go out in one write, once no complete head is left (or
       // they are many). One place for that write: every co_await has slots of its own in this frame, which
@@ -467,20 +473,20 @@ class Connection final : public ConnectionBase {
       idle_ = false;
       if (write_first) continue;
       if (scan.result == HeadScan::error) {
-        co_await respond_error(scan.status);
-        co_return;
+        error = scan.status;
+        break;
       }
       if (scope_.headers.capacity() == 0) loop_.pool.take(scope_.headers);
       int status = parser_.parse_head(data(), scan.head_length);
       begin_ += scan.head_length;
       if (status) {
-        co_await respond_error(status);
-        co_return;
+        error = status;
+        break;
       }
       deadline = Clock::time_point::max();
       if (parser_.upgrade() && is_websocket_upgrade(scope_)) {
-        co_await serve_websocket();
-        co_return;
+        exit = Exit::websocket;
+        break;
       }
       begin_request();
 
@@ -507,18 +513,29 @@ class Connection final : public ConnectionBase {
       if (response_ != Response::done) {
         if (disconnected_ && !body_error_) co_return;
         if (response_ == Response::streaming) co_return;  // half a response: closing is the only signal left
-        co_await respond_error(body_error_ ? body_error_ : 500);
-        co_return;
+        error = body_error_ ? body_error_ : 500;
+        break;
       }
       loop_.core.requests_served.fetch_add(1, std::memory_order_relaxed);
       if (options().access_log) write_access_log(scope_, status_, body_bytes_);
       if (!body_done_) keep_alive_ = false;  // an unread body would be taken for the next request
       if (!keep_alive_ || loop_.shutting_down || closed_) {
-        co_await flush();
-        co_return;
+        exit = Exit::last_answer;
+        break;
       }
       // Bytes of the next request already here (pipelined) are answered before the write (at the top):
       // scanning for the end of the next head here as well was a second pass over it, on every request.
+    }
+    switch (exit) {
+      case Exit::error:
+        co_await respond_error(error);
+        break;
+      case Exit::websocket:
+        co_await serve_websocket();
+        break;
+      case Exit::last_answer:
+        co_await flush();
+        break;
     }
   }
 
