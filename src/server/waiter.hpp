@@ -85,7 +85,8 @@ class Waiter {
   bool waiting() const noexcept { return ops_ != nullptr; }
 
  private:
-  // A coroutine's handler, with redirect_error around use_awaitable.
+  // A coroutine's handler: redirect_error around use_awaitable, or what co_await of async_wait(deferred)
+  // passes (the awaitable thread and a pointer to its result).
   static constexpr std::size_t storage_size = 16;
 
   struct Ops {
