@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "duet/asgi/application.hpp"
+#include "duet/detail/byte_words.hpp"
 
 namespace duet::server::detail {
 
@@ -38,28 +39,10 @@ bool status_has_no_body(int status) noexcept {
 }
 
 namespace {
-/// Whether any byte is a control byte up to CR (NUL, LF and CR among them), eight bytes at a time (the
-/// "has a byte less than n" word test, exact for the whole word). The exact test runs only when it says
-/// yes (a tab in a value, say): a byte-at-a-time loop with three compares was most of write_head's cost.
-bool maybe_unsafe(std::string_view s) noexcept {
-  constexpr std::uint64_t ones = 0x0101010101010101ULL;
-  constexpr std::uint64_t highs = 0x8080808080808080ULL;
-  const char* p = s.data();
-  std::size_t n = s.size();
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, p + i, 8);
-    if ((word - ones * ('\r' + 1)) & ~word & highs) return true;
-  }
-  for (; i < n; ++i) {
-    if (static_cast<unsigned char>(p[i]) <= '\r') return true;
-  }
-  return false;
-}
-
+// The exact test runs only when the word test finds a control byte up to CR (a tab in a value, say): a
+// byte-at-a-time loop with three compares was most of write_head's cost.
 bool unsafe(std::string_view s) noexcept {
-  if (!maybe_unsafe(s)) return false;
+  if (!duet::detail::any_byte_below_or_in<>(s, '\r' + 1)) return false;
   for (char c : s) {
     if (c == '\r' || c == '\n' || c == '\0') return true;
   }
