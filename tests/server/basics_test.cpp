@@ -155,6 +155,28 @@ TEST_F(Basics, ApplicationErrorIs500) {
   EXPECT_TRUE(response.starts_with("HTTP/1.1 500 ")) << response;
 }
 
+// A CR, LF or NUL in a response header would let an application's data split the response: the server
+// answers 500 instead, whatever the byte's offset in the eight-bytes-at-a-time scan; a tab is allowed.
+TEST_F(Basics, ResponseHeaderWithCrLfOrNulIs500AtEveryOffset) {
+  for (std::size_t length = 1; length <= 20; ++length) {
+    for (std::size_t at = 0; at < length; ++at) {
+      for (int byte : {int{'\r'}, int{'\n'}, 0}) {
+        RawClient client(server.port());
+        client.send("GET /bad-header?" + std::to_string(length) + "," + std::to_string(at) + "," +
+                    std::to_string(byte) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        std::string response = client.read_response();
+        EXPECT_TRUE(response.starts_with("HTTP/1.1 500 ")) << length << " " << at << " " << byte;
+        EXPECT_EQ(response.find("x-value"), std::string::npos) << response;
+      }
+    }
+    RawClient client(server.port());
+    client.send("GET /bad-header?" + std::to_string(length) + ",0,9 HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::string response = client.read_response();
+    EXPECT_NE(response.find("x-value: \t" + std::string(length - 1, 'v') + "\r\n"), std::string::npos)
+        << response;
+  }
+}
+
 TEST_F(Basics, Http10KeepAliveOnlyWhenAsked) {
   RawClient client(server.port());
   client.send("GET /x HTTP/1.0\r\n\r\n");

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdio>
 #include <duet/asgi/application.hpp>
 #include <duet/runtime.hpp>
 #include <memory>
@@ -73,6 +74,17 @@ inline asgi::Application test_app(std::shared_ptr<AppProbe> probe) {
           }
         } else if (path == "/boom") {
           throw std::runtime_error("boom");
+        } else if (path == "/bad-header") {
+          // ?<length>,<position>,<byte>: a header value of `length` bytes with the byte (decimal) at
+          // `position`, to try the server's check at every offset of the word-at-a-time scan.
+          std::size_t length = 0, at = 0;
+          int byte = 0;
+          std::sscanf(scope.query_string.c_str(), "%zu,%zu,%d", &length, &at, &byte);
+          std::string value(length, 'v');
+          if (at < length) value[at] = static_cast<char>(byte);
+          asgi::Headers headers;
+          headers.emplace_back("x-value", value);
+          co_await respond(send, 200, "sent", std::move(headers));
         } else if (path == "/context") {
           Context* context = Context::current();
           std::string label = context ? context->label() : std::string("no context");
