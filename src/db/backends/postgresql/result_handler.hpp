@@ -76,6 +76,10 @@ class ResultHandler {
   static constexpr bool fits = sizeof(D) <= kSize &&
                                alignof(D) <= alignof(void*) && std::is_nothrow_move_constructible_v<D>;
 
+  // Any other handler is held through an any_completion_handler, which must fit in place itself.
+  static_assert(sizeof(Erased) <= kSize && alignof(Erased) <= alignof(void*) &&
+                std::is_nothrow_move_constructible_v<Erased>);
+
   struct Ops {
     /// Moves the handler from `from` to `to` and destroys the one left in `from`.
     void (*relocate)(void* from, void* to) noexcept;

@@ -13,6 +13,8 @@ namespace duet::db::postgresql::detail {
 /// one again when emplace_back() fills one: with the driver's Pending, half an allocation per query. Here
 /// the buffer grows (doubling, elements moved in order) and is never given back while the queue lives.
 /// References stay valid until the next emplace_back(), which may grow it: hold none across one.
+/// Not boost::circular_buffer: Boost 1.81's has no emplace_back() (a Pending would be built, then moved
+/// in) and a fixed capacity that the caller would have to grow by hand.
 template <class T>
 class RingQueue {
   static_assert(std::is_nothrow_move_constructible_v<T>, "grow() moves the elements");
