@@ -6,7 +6,10 @@
 # REPEAT=n (default 1) measures every row n times, nginx and duet taking turns (the first of a pair
 # alternates), and prints the median of each figure and the median of the n duet/nginx ratios, with their
 # range: on a shared machine whose speed drifts within minutes, a pair measured back to back is comparable,
-# a single pair is a sample. WARMUP seconds (default 1) of the same load precede each measured run.
+# a single pair is a sample. Use an even n: on this machine the second run of a pair tends to come out
+# slower (2026-11-27, plaintext c64, duet/nginx: 0.82-0.86 and 0.96-1.15 with nginx first, 1.02-1.13 and
+# 1.08-1.26 with duet first, in two runs), so each server should go first equally often. WARMUP seconds
+# (default 1) of the same load precede each measured run.
 set -euo pipefail
 HELLO=${1:?usage: run.sh <hello binary> [seconds]}
 DURATION=${2:-5}
