@@ -765,10 +765,10 @@ Task<Result> run_query(std::shared_ptr<AsyncConnection::Impl> impl, std::string 
   Executor target = co_await asio::this_coro::executor;
   std::string_view text = shared_sql ? std::string_view(*shared_sql) : std::string_view(sql);
   // A deferred operation, not use_awaitable: the awaitable takes it as it is, where use_awaitable starts a
-  // coroutine of its own (a frame per query). The handler reaches any_completion_handler without its
-  // cancellation slot (OutcomeHandler has none): any_completion_handler would chain a cancellation state of
-  // its own to it (an allocation), and submit() install its handler there (another); submit() installs it
-  // in the coroutine's slot instead.
+  // coroutine of its own (a frame per query). The handler reaches ResultHandler (held in place: it is two
+  // pointers) without its cancellation slot (OutcomeHandler associates none): submit() installs its
+  // cancellation handler in the coroutine's own slot, passed alongside, so no cancellation state is chained
+  // to the handler (an allocation each, when any_completion_handler held it).
   auto op = asio::async_initiate<const asio::deferred_t&, void(Outcome)>(
       [&](auto handler) {
         auto cancel_slot = asio::get_associated_cancellation_slot(handler);
