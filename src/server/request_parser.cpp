@@ -8,6 +8,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "duet/detail/byte_words.hpp"
+
 namespace duet::server::detail {
 
 namespace http = boost::beast::http;
@@ -178,10 +180,9 @@ bool is_tchar(char c) noexcept {
 // a byte less than n" and "more than n", exact for the whole word; low <= 128, high < 128).
 template <unsigned low, unsigned high>
 bool word_has_outside(std::uint64_t word) noexcept {
-  constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-  const std::uint64_t below = (word - ones * low) & ~word & highs;
-  const std::uint64_t above = ((word + ones * (127 - high)) | word) & highs;
-  return (below | above) != 0;
+  using duet::detail::kByteHighs, duet::detail::kByteOnes;
+  const std::uint64_t above = ((word + kByteOnes * (127 - high)) | word) & kByteHighs;
+  return (duet::detail::word_has_less(word, low) | above) != 0;
 }
 
 // Skips visible ASCII (0x21-0x7E): the bytes of a target the fast path takes (Beast also takes obs-text;
