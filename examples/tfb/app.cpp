@@ -5,6 +5,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/json.hpp>
 #include <charconv>
+#include <cstdlib>
+#include <cstring>
 #include <duet/db/backends/postgresql/pool.hpp>
 #include <duet/handlers/middleware.hpp>
 #include <duet/http/json_response.hpp>
@@ -14,6 +16,7 @@
 #include <duet/template/engine.hpp>
 #include <duet/urls.hpp>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -318,6 +321,19 @@ void setup() {
   duet::conf::configure(settings());
   if (!db::configure_from_env())
     db::configure({{"default", db::DatabaseSettings::from_url("sqlite:///tfb.sqlite3")}});
+  // TFB_POOL_SIZE=n: at most n PostgreSQL connections per event loop (the pool's default otherwise). On a
+  // machine that also runs the database, the number of server processes moves the many-query rows (see
+  // docs/postgresql.md).
+  if (const char* size = std::getenv("TFB_POOL_SIZE")) {
+    std::size_t n = 0;
+    auto [end, error] = std::from_chars(size, size + std::strlen(size), n);
+    if (error != std::errc() || *end != '\0' || n == 0)
+      throw std::invalid_argument(fmt::format("TFB_POOL_SIZE must be a positive integer, not '{}'", size));
+    auto sizing = db::postgresql::pool_sizing("default");
+    sizing.max_size = n;
+    sizing.min_size = std::min(sizing.min_size, n);
+    db::postgresql::set_pool_sizing("default", sizing);
+  }
   duet::urls::register_urlconf("tfb.urls", urlpatterns());
 }
 
