@@ -12,7 +12,12 @@
 #include "app.hpp"
 
 int main(int argc, char** argv) {
-  tfb::setup();
+  try {
+    tfb::setup();
+  } catch (const std::exception& e) {
+    std::cerr << "tfb: " << e.what() << "\n";
+    return 2;
+  }
   if (argc > 1 && std::strcmp(argv[1], "setup") == 0) {
     try {
       tfb::load_data();
