@@ -49,7 +49,8 @@ run_wrk() {
 
 if [[ $DB == postgresql ]]; then
   # Its own throw-away cluster, loaded by `tfb setup`; Django reads the same one through psycopg2.
-  "$REPO/scripts/pg-cluster.sh" start "$DIR/pg" >/dev/null
+  # In this script's session: see PG_SAME_SESSION in scripts/pg-cluster.sh.
+  PG_SAME_SESSION=1 "$REPO/scripts/pg-cluster.sh" start "$DIR/pg" >/dev/null
   STOP_CLUSTER=1
   # shellcheck disable=SC1091
   source "$DIR/pg/env"
