@@ -9,6 +9,7 @@
 # state a request touches, what grows with the connection count (the callgrind figure then takes longer).
 # SERVERS="duet" measures only duet (default "duet nginx"); STRACE=0 skips the system-call counts.
 # DEPTH=16 pipelines: each connection writes 16 requests at once, as run.sh's pipelined row (default 1).
+# BODY=<bytes> sends POSTs with a body that long, to hello run with HELLO_READ_BODIES=1 (it reads them).
 # KEEP=<dir> copies the callgrind outputs there (<server>.1 and <server>.3), for callgrind_annotate.
 set -euo pipefail
 HELLO=${1:?usage: instructions.sh <hello binary> [N] [path]}
@@ -34,11 +35,11 @@ run() {
     nginx_conf "$port"
     "$@" /usr/sbin/nginx -c "$DIR/nginx.$port.conf" -p "$DIR/ng$port" -g 'master_process off;' 2>/dev/null &
   else
-    "$@" "$HELLO" --port "$port" --workers 1 --no-access-log >/dev/null 2>&1 &
+    HELLO_READ_BODIES=$([ "${BODY:-0}" = 0 ] || echo 1) "$@" "$HELLO" --port "$port" --workers 1 --no-access-log >/dev/null 2>&1 &
   fi
   pid=$!
   wait_port "$port"
-  /usr/bin/python3 "$HERE/keepalive_client.py" "$port" "$requests" "$CONNS" "$URL_PATH" "${DEPTH:-1}" >/dev/null
+  /usr/bin/python3 "$HERE/keepalive_client.py" "$port" "$requests" "$CONNS" "$URL_PATH" "${DEPTH:-1}" "${BODY:-0}" >/dev/null
   if [ "$what" = nginx ]; then kill -QUIT "$(cat "$DIR/ng$port/nginx.pid")"; else kill -TERM "$(pgrep -P "$pid" | tail -1 || echo "$pid")" 2>/dev/null || kill -TERM "$pid"; fi
   wait "$pid" || true
 }

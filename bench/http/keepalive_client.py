@@ -2,9 +2,10 @@
 """Sends exactly N keep-alive GETs over C connections, one in flight per connection; checks every answer
 is a 200 with a Content-Length body. For deterministic per-request measurements (callgrind, strace -c),
 where wrk's duration-bound request count would not do.
-    keepalive_client.py PORT N [CONNECTIONS] [PATH] [DEPTH]
+    keepalive_client.py PORT N [CONNECTIONS] [PATH] [DEPTH] [BODY]
 DEPTH > 1 pipelines: each connection sends DEPTH requests in one write and the next batch once all of
-them are answered (as wrk with pipeline.lua does).
+them are answered (as wrk with pipeline.lua does). BODY > 0 sends POSTs with a body of that many bytes
+(head and body in one write, as post_body.lua does), for the server's body reads.
 """
 import selectors
 import socket
@@ -14,7 +15,12 @@ port, n = int(sys.argv[1]), int(sys.argv[2])
 conns = int(sys.argv[3]) if len(sys.argv) > 3 else 4
 path = sys.argv[4] if len(sys.argv) > 4 else "/plaintext"
 depth = int(sys.argv[5]) if len(sys.argv) > 5 else 1
-request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+body = int(sys.argv[6]) if len(sys.argv) > 6 else 0
+if body:
+    request = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {body}\r\n\r\n".encode()
+               + b"x" * body)
+else:
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
 selector = selectors.DefaultSelector()
 pending = {}
 outstanding = {}

@@ -4,11 +4,16 @@
 //   hello --mode threaded --threads 64           thread-per-connection, synchronous application
 //   hello --certfile cert.pem --keyfile key.pem  HTTPS and wss
 //
+// HELLO_READ_BODIES=1 hello ...: a POST's body is read in full before the answer (the body-read load,
+// bench/http/post_body.lua).
 // /ws/echo is a WebSocket echo endpoint (async mode): every text or binary message comes back as sent.
+#include <cstdlib>
 #include <duet/asgi/application.hpp>
 #include <duet/asgi/sync.hpp>
 #include <duet/server/command_line.hpp>
 #include <string_view>
+
+#include "reading_bodies.hpp"
 
 namespace {
 
@@ -82,5 +87,8 @@ duet::asgi::SyncResponse sync_app(const duet::asgi::Scope& scope, duet::asgi::In
 int main(int argc, char** argv) {
   duet::server::CommandLine defaults;
   defaults.server.access_log = true;
+  if (const char* read_bodies = std::getenv("HELLO_READ_BODIES");
+      read_bodies && read_bodies == std::string_view("1"))
+    return duet::server::run_main(argc, argv, hello::reading_bodies(app), sync_app, defaults);
   return duet::server::run_main(argc, argv, app, sync_app, defaults);
 }
