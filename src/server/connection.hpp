@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 
 #include "access_log.hpp"
 #include "head_scanner.hpp"
@@ -128,13 +129,7 @@ class Connection final : public ConnectionBase {
     }
     close_socket();
     while (reading_ || app_running_)
-      co_await wait(conn_waiter_);
-  }
-
-  static Task<boost::system::error_code> wait(Waiter& waiter) {
-    boost::system::error_code ec;
-    co_await waiter.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-    co_return ec;
+      co_await conn_waiter_.wait();
   }
 
   // Not members: the options are the server's (a line every connection shares), and the members a
@@ -386,11 +381,11 @@ class Connection final : public ConnectionBase {
     if (write_now()) co_return;
     if (closed_) throw boost::system::system_error(boost::asio::error::not_connected);
     deadline = Clock::now() + options().timeouts.write;
-    boost::system::error_code ec;
     async_writing_ = true;
     write_overlapped_ = true;  // a read pending now may complete in the same reactor event as this write
-    co_await boost::asio::async_write(socket_, boost::asio::buffer(out_),
-                                      boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    // Deferred, as the waits: awaited in place, no coroutine frame per write.
+    const boost::system::error_code ec = std::get<0>(co_await boost::asio::async_write(
+        socket_, boost::asio::buffer(out_), boost::asio::as_tuple(boost::asio::deferred)));
     async_writing_ = false;
     deadline = Clock::time_point::max();
     out_.clear();
@@ -411,7 +406,7 @@ class Connection final : public ConnectionBase {
       dropped += available();
       begin_ = end_;
       start_read();
-      co_await wait(conn_waiter_);
+      co_await conn_waiter_.wait();
     }
   }
 
@@ -549,7 +544,7 @@ class Connection final : public ConnectionBase {
       socket_.lowest_layer().cancel(ignored);
     }
     while (reading_)
-      co_await wait(conn_waiter_);
+      co_await conn_waiter_.wait();
     if (eof_ || closed_) co_return;
     // A client must wait for the 101 before sending frames (RFC 6455 §4.1), so bytes here are an error.
     int status = available() ? 400 : check_websocket_request(scope_);
@@ -595,7 +590,8 @@ class Connection final : public ConnectionBase {
       if (body_done_) {
         if (response_ == Response::done || eof_ || closed_) co_return asgi::HttpDisconnect{};
         // A disconnect also cancels the application: it hears http.disconnect (above) all the same.
-        if (auto ec = co_await wait(app_waiter_); ec && !disconnected_) throw boost::system::system_error(ec);
+        const boost::system::error_code ec = std::get<0>(co_await app_waiter_.wait());
+        if (ec && !disconnected_) throw boost::system::system_error(ec);
         continue;
       }
       if (expect_continue_ && !continue_sent_ && response_ == Response::not_started) {
@@ -636,7 +632,7 @@ class Connection final : public ConnectionBase {
       }
       deadline = Clock::now() + options().timeouts.body;
       start_read();
-      auto ec = co_await wait(app_waiter_);
+      const boost::system::error_code ec = std::get<0>(co_await app_waiter_.wait());
       deadline = Clock::time_point::max();
       if (ec && !disconnected_) throw boost::system::system_error(ec);
     }

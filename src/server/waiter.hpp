@@ -1,9 +1,11 @@
 // Waiter: a one-shot wake-up for one waiting coroutine, cheaper than a timer used as a condition.
 #pragma once
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -61,6 +63,12 @@ class Waiter {
         token);
   }
 
+  /// `co_await waiter.wait()` gives a std::tuple of the wait's error code (operation_aborted if the waiting
+  /// coroutine was cancelled). Deferred, not use_awaitable: Asio awaits the wait in place, with the
+  /// coroutine itself as the handler, where use_awaitable (or a coroutine around the wait) allocated a
+  /// frame per wait, cold by the time the wait ended.
+  auto wait() { return async_wait(boost::asio::as_tuple(boost::asio::deferred)); }
+
   void notify() { complete({}); }
 
   /// Resumes the waiter within this call instead of posting. Only as the last action of a handler that
@@ -85,8 +93,8 @@ class Waiter {
   bool waiting() const noexcept { return ops_ != nullptr; }
 
  private:
-  // A coroutine's handler: redirect_error around use_awaitable, or what co_await of async_wait(deferred)
-  // passes (the awaitable thread and a pointer to its result).
+  // A coroutine's handler: what co_await of async_wait(deferred) passes (the awaitable thread and a
+  // pointer to its result), as_tuple around it (wait()), or redirect_error around use_awaitable.
   static constexpr std::size_t storage_size = 16;
 
   struct Ops {

@@ -19,6 +19,7 @@
 #include <boost/beast/websocket/stream.hpp>
 #include <deque>
 #include <string>
+#include <tuple>
 
 #include "response_head.hpp"
 #include "server_core.hpp"
@@ -83,7 +84,7 @@ class WebSocketSession {
           done_waiter_.notify();
         }));
     while (app_running_)
-      co_await wait(done_waiter_);
+      co_await done_waiter_.wait();
 
     // What the application left undone.
     if (state_ == State::connecting) {
@@ -96,7 +97,7 @@ class WebSocketSession {
     }
     // The stream must outlive every operation on it.
     while (reader_running_ || shutdown_close_running_)
-      co_await wait(done_waiter_);
+      co_await done_waiter_.wait();
   }
 
   /// Graceful shutdown: tell the client the server is going away (1001); the application hears
@@ -120,12 +121,6 @@ class WebSocketSession {
  private:
   enum class State { connecting, open, closing, closed };
 
-  static Task<boost::system::error_code> wait(Waiter& waiter) {
-    boost::system::error_code ec;
-    co_await waiter.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-    co_return ec;
-  }
-
   Task<void> write_http_error(int status) {
     std::string out;
     write_error(out, status, options_.server_header);
@@ -142,7 +137,7 @@ class WebSocketSession {
     for (;;) {
       // Back-pressure: at most about one maximal message waits for the application.
       while (queued_bytes_ >= options_.limits.max_websocket_message || queue_.size() >= max_queued)
-        co_await wait(reader_waiter_);
+        co_await reader_waiter_.wait();
       boost::system::error_code ec;
       co_await ws_.async_read(buffer, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
       if (ec) {
@@ -154,7 +149,7 @@ class WebSocketSession {
           // Beast aborts the read once our close frame is out and reads the client's answer inside
           // async_close: the close code is known when that finishes.
           while (!close_done_)
-            co_await wait(reader_waiter_);
+            co_await reader_waiter_.wait();
           disconnect_code_ = close_answer_code_;
         } else {
           disconnect_code_ = 1006;
@@ -201,7 +196,8 @@ class WebSocketSession {
       }
       if (state_ == State::closed) co_return asgi::WebSocketDisconnect(disconnect_code_);
       // A client that went away also cancels the application: it hears websocket.disconnect (above).
-      if (auto ec = co_await wait(app_waiter_); ec && state_ != State::closed) {
+      if (const boost::system::error_code ec = std::get<0>(co_await app_waiter_.wait());
+          ec && state_ != State::closed) {
         throw boost::system::system_error(ec);
       }
     }
