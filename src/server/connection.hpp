@@ -45,14 +45,12 @@ class Connection final : public ConnectionBase {
   Connection(std::shared_ptr<LoopState> loop, Socket socket, std::optional<asgi::Address> client,
              std::optional<asgi::Address> server)
       : ConnectionBase(*loop),
-        keep_loop_(std::move(loop)),
         socket_(std::move(socket)),
         flow_(ContextSlot::create(loop_.io)),
-        // serve() waits here only between applications; a client that goes away cancels the application
-        // (app_waiter_), never serve()'s own waits.
-        conn_waiter_(loop_.io.get_executor(), false),
-        app_waiter_(loop_.io.get_executor()),
-        parser_(loop_.core.options.limits, scope_) {
+        conn_waiter_(loop_.io.get_executor()),
+        parser_(loop_.core.options.limits, scope_),
+        keep_loop_(std::move(loop)),
+        app_waiter_(loop_.io.get_executor()) {
     scope_.client = std::move(client);
     scope_.server = std::move(server);
     scope_.root_path = options().root_path;
@@ -97,6 +95,10 @@ class Connection final : public ConnectionBase {
   Task<void> serve_all() {
     // The coroutine owns its connection: deleted as the body ends, however it ends (the frame outlives it).
     // Not a separate owning coroutine around this one: that frame was ~290 bytes of every idle connection.
+    // The loop's keep-alive reference, moved here: declared before `self`, it is destroyed after the
+    // connection's every member and its base (which unlinks it from the loop), and the member it came from
+    // can sit with the cold ones instead of on the first cache line.
+    const std::shared_ptr<LoopState> keep_loop = std::move(keep_loop_);
     std::unique_ptr<Connection> self(this);
     if constexpr (tls) {
       // Bounded like the header phase: a client that connects and never completes the handshake (or
@@ -235,7 +237,7 @@ class Connection final : public ConnectionBase {
       // Full at its largest: the consumer restarts reading once it took some.
       reading_ = false;
       conn_waiter_.notify();
-      app_waiter_.notify();
+      wake_app();
       return;
     }
     on_read(ec, 0, 0, false);
@@ -334,7 +336,7 @@ class Connection final : public ConnectionBase {
         start_read();
       }
     }
-    app_waiter_.notify();
+    wake_app();
     // Last: serve() resumes right here (no trip through the queue) and may end the connection.
     if (flow_->context()) {
       conn_waiter_.notify_now();
@@ -344,6 +346,12 @@ class Connection final : public ConnectionBase {
       ContextScope no_flow(nullptr);
       conn_waiter_.resume_here();
     }
+  }
+
+  /// Wakes receive() if it waits. The flag, not the Waiter, is what a request's read and response look at:
+  /// app_waiter_ sits with the cold members (few applications wait for body bytes).
+  void wake_app() {
+    if (app_waiting_) app_waiter_.notify();
   }
 
   void close_socket() {
@@ -590,7 +598,9 @@ class Connection final : public ConnectionBase {
       if (body_done_) {
         if (response_ == Response::done || eof_ || closed_) co_return asgi::HttpDisconnect{};
         // A disconnect also cancels the application: it hears http.disconnect (above) all the same.
+        app_waiting_ = true;
         const boost::system::error_code ec = std::get<0>(co_await app_waiter_.wait());
+        app_waiting_ = false;
         if (ec && !disconnected_) throw boost::system::system_error(ec);
         continue;
       }
@@ -632,7 +642,9 @@ class Connection final : public ConnectionBase {
       }
       deadline = Clock::now() + options().timeouts.body;
       start_read();
+      app_waiting_ = true;
       const boost::system::error_code ec = std::get<0>(co_await app_waiter_.wait());
+      app_waiting_ = false;
       deadline = Clock::time_point::max();
       if (ec && !disconnected_) throw boost::system::system_error(ec);
     }
@@ -703,7 +715,7 @@ class Connection final : public ConnectionBase {
         keep_alive_ = false;  // short body: only closing tells the client
       }
       response_ = Response::done;
-      app_waiter_.notify();
+      wake_app();
       return false;
     }
     // A streamed piece goes out now; the application waits for the write (back-pressure).
@@ -715,9 +727,9 @@ class Connection final : public ConnectionBase {
   // touches the better (callgrind's cache simulation at 256 connections: bench/http/instructions.sh with
   // CACHE=1): up to the Scope's per-request fields they fill ten lines. The Scope's other fields, what only
   // an application reading a body or a disconnect touches, the inline read buffer and the WebSocket
-  // session go last; the loop's keep-alive reference stays first, so it is destroyed after every other
-  // member.
-  std::shared_ptr<LoopState> keep_loop_;
+  // session go last, with the loop's keep-alive reference (moved to serve_all()'s frame as it starts,
+  // which destroys it after the connection) and the application's Waiter (app_waiting_ says whether to
+  // wake it). The members a request touches then take nine lines, the inline read buffer's first a tenth.
   Socket socket_;
   std::size_t cap_ = 0;
   std::unique_ptr<char[]> buf_;  // null while idle (plain sockets)
@@ -745,6 +757,7 @@ class Connection final : public ConnectionBase {
   bool last_piece_delivered_ = false;
   bool disconnected_ = false;
   bool had_request_ = false;  // the first head gets the header timeout, later ones the idle one
+  bool app_waiting_ = false;  // receive() waits in app_waiter_
   Response response_ = Response::not_started;
   int body_error_ = 0;
   int status_ = 0;
@@ -753,8 +766,9 @@ class Connection final : public ConnectionBase {
 
   // The flow of the request being served (see start()).
   boost::intrusive_ptr<ContextSlot> flow_;
-  Waiter conn_waiter_;
-  Waiter app_waiter_;
+  // serve() waits here only between applications; a client that goes away cancels the application
+  // (app_waiter_), never serve()'s own waits.
+  UncancellableWaiter conn_waiter_;
   std::string out_;
   RequestParser parser_;  // built once: parse_head() starts each head afresh
   asgi::Send send_fn_;
@@ -768,6 +782,8 @@ class Connection final : public ConnectionBase {
   boost::asio::cancellation_signal* app_cancel_ = nullptr;
 
   std::unique_ptr<WebSocketSession<Socket>> ws_;
+  std::shared_ptr<LoopState> keep_loop_;  // until serve_all() starts
+  Waiter app_waiter_;
   // Plain sockets: queued reads land here, so an idle connection holds no read buffer. 248 rather than 256:
   // the plain TCP Connection is then 1,152 bytes, tcmalloc's size class below 1,280 (128 bytes less per
   // connection, measured with bench/http/idle_connections.py); a longer head takes one more recv().

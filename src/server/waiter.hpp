@@ -19,29 +19,30 @@ namespace duet::server::detail {
 /// One coroutine at a time waits; notify() wakes it (a no-op if none waits, so check the condition before
 /// waiting: everything runs on one loop thread, so the check and the wait cannot interleave with notify).
 /// The waiter resumes through its own associated executor, so a coroutine of a request's Context stays in
-/// that Context. Cancelling the waiting coroutine completes the wait with operation_aborted.
+/// that Context. With `Cancellable`, cancelling the waiting coroutine completes the wait with
+/// operation_aborted; without, the wait ignores the coroutine's cancellation slot (for a coroutine that is
+/// never cancelled while it waits there: assigning and clearing the slot touches the cancellation signal's
+/// memory, two cache lines on every wait). A template parameter, not a member: a Waiter is 32 bytes, and
+/// a connection's waiter is on every request's path (cache lines touched per request).
 ///
 /// The handler is kept in place, in its own type, rather than in an any_completion_handler: that one is a
 /// heap block per wait, and asking it for its executor converts the coroutine's any_io_executor into an
 /// any_completion_executor, which allocates again. Both were on every request's path (two waits each).
 /// (It also put its own cancellation proxy in the coroutine's slot over the one assigned here, and nothing
 /// listened to that proxy: cancelling a wait did nothing. Now it completes the wait with operation_aborted.)
-class Waiter {
+template <bool Cancellable>
+class BasicWaiter {
  public:
   /// The loop's own executor (a pointer), not an any_io_executor: that one is 56 bytes in every Waiter,
   /// and a connection's waiters are on every request's path (cache lines touched per request).
   using Executor = boost::asio::io_context::executor_type;
 
-  /// `cancellable` false: the wait ignores the waiting coroutine's cancellation slot (for a coroutine
-  /// that is never cancelled while it waits here: assigning and clearing the slot touches the cancellation
-  /// signal's memory, two cache lines on every wait).
-  explicit Waiter(Executor fallback, bool cancellable = true)
-      : fallback_(fallback), cancellable_(cancellable) {}
-  ~Waiter() {
+  explicit BasicWaiter(Executor fallback) : fallback_(fallback) {}
+  ~BasicWaiter() {
     if (ops_) ops_->destroy(storage_);
   }
-  Waiter(const Waiter&) = delete;
-  Waiter& operator=(const Waiter&) = delete;
+  BasicWaiter(const BasicWaiter&) = delete;
+  BasicWaiter& operator=(const BasicWaiter&) = delete;
 
   template <class Token>
   auto async_wait(Token&& token) {
@@ -52,7 +53,7 @@ class Waiter {
                         "Waiter's storage is sized for a coroutine's handler; grow it for this one");
           if (ops_) ops_->destroy(storage_);  // one waiter at a time: a second wait replaces the first
           auto slot = boost::asio::get_associated_cancellation_slot(handler);
-          const bool assign = cancellable_ && slot.is_connected();
+          const bool assign = Cancellable && slot.is_connected();
           if (assign) {
             slot.assign(
                 [this](boost::asio::cancellation_type) { complete(boost::asio::error::operation_aborted); });
@@ -148,11 +149,13 @@ class Waiter {
     ops->resume_posted(storage_, fallback_, ec);
   }
 
-  // 40 bytes: two of them sit in every Connection, on every request's path.
+  // 32 bytes: a Connection's serve() waits in one on every request.
   const Ops* ops_ = nullptr;
   Executor fallback_;
   alignas(void*) unsigned char storage_[storage_size];
-  bool cancellable_;
 };
+
+using Waiter = BasicWaiter<true>;
+using UncancellableWaiter = BasicWaiter<false>;
 
 }  // namespace duet::server::detail
