@@ -1,5 +1,9 @@
 #include "duet/http/json.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
 #include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <charconv>
@@ -7,7 +11,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "duet/detail/byte_words.hpp"
+#include "duet/http/json_writer.hpp"
 
 namespace duet::http {
 
@@ -66,127 +70,74 @@ void append_double(std::string& out, double d) {
   out += std::to_string(magnitude);
 }
 
-// The output, sized ahead and trimmed once at the end: std::string's += checks the capacity and writes the
-// terminator on every call, which for a small API object costs more than writing its text.
-class Writer {
- public:
-  Writer() { out_.resize(128); }  // one allocation for a typical API object
+}  // namespace
 
-  // Room for n more bytes at the returned position; advance() says how many were written.
-  char* room(std::size_t n) {
-    if (out_.size() - length_ < n) out_.resize(std::max(out_.size() * 2, length_ + n));
-    return out_.data() + length_;
-  }
-  void advance(std::size_t n) noexcept { length_ += n; }
-
-  void put(char c) {
-    *room(1) = c;
-    ++length_;
-  }
-  void put(std::string_view s) {
-    std::memcpy(room(s.size()), s.data(), s.size());
-    length_ += s.size();
-  }
-
-  std::string finish() && {
-    out_.resize(length_);
-    return std::move(out_);
-  }
-
- private:
-  std::string out_;
-  std::size_t length_ = 0;
-};
-
-// A string as Boost.JSON writes it. Most strings need no escape and are copied between quotes; any other
-// goes through Boost's serializer, so the escapes are Boost's own.
-void append_string(Writer& out, std::string_view s) {
-  if (duet::detail::any_byte_below_or_in<'"', '\\'>(s, 0x20)) {
-    out.put(boost::json::serialize(boost::json::string_view(s.data(), s.size())));
-    return;
-  }
-  char* at = out.room(s.size() + 2);
-  at[0] = '"';
-  std::memcpy(at + 1, s.data(), s.size());
-  at[s.size() + 1] = '"';
-  out.advance(s.size() + 2);
+void JsonWriter::grow(std::size_t n) {
+  out_.resize(std::max(out_.size() * 2, length_ + n));
 }
 
-template <class Integer>
-void append_integer(Writer& out, Integer i) {
-  char* at = out.room(24);
-  auto [end, ec] = std::to_chars(at, at + 24, i);
-  out.advance(static_cast<std::size_t>(end - at));
+// Escaped as Boost.JSON escapes, by Boost's own serializer.
+void JsonWriter::escaped_string(std::string_view s) {
+  std::string escaped = boost::json::serialize(boost::json::string_view(s.data(), s.size()));
+  std::memcpy(room(escaped.size()), escaped.data(), escaped.size());
+  length_ += escaped.size();
 }
 
-void append(Writer& out, const boost::json::array& array);
-void append(Writer& out, const boost::json::object& object);
+JsonWriter& JsonWriter::value(double d) {
+  std::string text;
+  append_double(text, d);
+  return literal(text);
+}
 
 // Boost.JSON's compact layout (no spaces), with floats as Python writes them. Written out rather than
 // handed to boost::json::serialize, whose serializer costs more to set up than a small object costs to write.
-void append(Writer& out, const boost::json::value& v) {
+JsonWriter& JsonWriter::value(const boost::json::value& v) {
   switch (v.kind()) {
-    case boost::json::kind::double_: {
-      std::string text;
-      append_double(text, v.get_double());
-      out.put(text);
-      return;
-    }
+    case boost::json::kind::double_:
+      return value(v.get_double());
     case boost::json::kind::int64:
-      append_integer(out, v.get_int64());
-      return;
+      return value(v.get_int64());
     case boost::json::kind::uint64:
-      append_integer(out, v.get_uint64());
-      return;
+      return value(v.get_uint64());
     case boost::json::kind::bool_:
-      out.put(v.get_bool() ? "true" : "false");
-      return;
+      return value(v.get_bool());
     case boost::json::kind::null:
-      out.put("null");
-      return;
-    case boost::json::kind::string:
-      append_string(out, v.get_string());
-      return;
+      return value(nullptr);
+    case boost::json::kind::string: {
+      const auto& s = v.get_string();
+      return value(std::string_view(s.data(), s.size()));
+    }
     case boost::json::kind::array:
-      append(out, v.get_array());
-      return;
+      return value(v.get_array());
     case boost::json::kind::object:
-      append(out, v.get_object());
-      return;
+      return value(v.get_object());
   }
+  return *this;
 }
 
-void append(Writer& out, const boost::json::array& array) {
-  out.put('[');
-  bool first = true;
-  for (const auto& e : array) {
-    if (!first) out.put(',');
-    first = false;
-    append(out, e);
-  }
-  out.put(']');
+JsonWriter& JsonWriter::value(const boost::json::array& array) {
+  begin_array();
+  for (const auto& e : array)
+    value(e);
+  return end_array();
 }
 
-void append(Writer& out, const boost::json::object& object) {
-  out.put('{');
-  bool first = true;
+JsonWriter& JsonWriter::value(const boost::json::object& object) {
+  begin_object();
   for (const auto& kv : object) {
-    if (!first) out.put(',');
-    first = false;
-    append_string(out, kv.key());
-    out.put(':');
-    append(out, kv.value());
+    key(std::string_view(kv.key().data(), kv.key().size()));
+    value(kv.value());
   }
-  out.put('}');
+  return end_object();
 }
 
+namespace {
 template <class Json>
 std::string dumps(const Json& json) {
-  Writer out;
-  append(out, json);
-  return std::move(out).finish();
+  JsonWriter out;
+  out.value(json);
+  return std::move(out).str();
 }
-
 }  // namespace
 
 std::string json_dumps(const boost::json::value& value) {

@@ -28,4 +28,10 @@ JsonResponse::JsonResponse(const boost::json::array& data, bool safe, int status
   set_content(json_dumps(data));
 }
 
+JsonResponse::JsonResponse(JsonWriter&& data, bool safe, int status)
+    : HttpResponse({}, status, "application/json") {
+  if (safe && !data.view().starts_with('{')) throw std::invalid_argument(kNotAnObject);
+  set_content(std::move(data).str());
+}
+
 }  // namespace duet::http

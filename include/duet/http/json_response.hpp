@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "duet/http/json_writer.hpp"
 #include "duet/http/response.hpp"
 
 namespace duet::http {
@@ -19,6 +20,8 @@ class JsonResponse : public HttpResponse {
   /// An object or an array is serialized as it is (passed as a boost::json::value it would be copied first).
   explicit JsonResponse(const boost::json::object& data, bool safe = true, int status = 200);
   explicit JsonResponse(const boost::json::array& data, bool safe = true, int status = 200);
+  /// What a JsonWriter wrote, taken as it is (`safe`: it must be an object).
+  explicit JsonResponse(JsonWriter&& data, bool safe = true, int status = 200);
 };
 
 }  // namespace duet::http
