@@ -17,12 +17,12 @@ namespace {
 // length) must not grow memory without limit. When full the cache starts over.
 constexpr std::size_t kMaxShapes = 1024;
 
-constexpr std::array<std::string_view, 17> kLookups = {
-    "exact",      "iexact",      "contains", "icontains", "in",    "gt",     "gte",   "lt",    "lte",
-    "startswith", "istartswith", "endswith", "iendswith", "range", "isnull", "regex", "iregex"};
-// The lookups whose SQL and parameters do not depend on the value: `col op ?` with the value itself bound
-// (`in` and `range` bind the list's items; its length is part of the shape).
-constexpr std::array<std::string_view, 7> kValueFree = {"exact", "gt", "gte", "lt", "lte", "in", "range"};
+// The lookups whose SQL or parameters derive from the value (a pattern built from it, IS NULL or not):
+// every other one, and a path without a lookup (exact), is `col op ?` with the value itself bound (`in`
+// and `range` bind the list's items; its length is part of the shape).
+constexpr std::array<std::string_view, 10> kValueDerived = {
+    "iexact",   "contains",  "icontains", "startswith", "istartswith",
+    "endswith", "iendswith", "isnull",    "regex",      "iregex"};
 
 void append_pointer(std::string& key, const void* p) {
   char raw[sizeof p];
@@ -38,8 +38,7 @@ void append_text(std::string& key, std::string_view s) {
 bool cacheable_lookup(std::string_view lookup) {
   auto pos = lookup.rfind("__");
   auto last = pos == std::string_view::npos ? lookup : lookup.substr(pos + 2);
-  if (std::find(kLookups.begin(), kLookups.end(), last) == kLookups.end()) return true;  // implicit exact
-  return std::find(kValueFree.begin(), kValueFree.end(), last) != kValueFree.end();
+  return std::find(kValueDerived.begin(), kValueDerived.end(), last) == kValueDerived.end();
 }
 
 /// Per thread (each event loop and sync thread its own): no locks on the request path. A new database
