@@ -35,9 +35,14 @@ void append_text(std::string& key, std::string_view s) {
   key.push_back('\0');
 }
 
+// Runs for every filter() and every compile of a cached shape: a plain field name ("id") is told apart by
+// its last part's length alone (the value-derived lookups are 5 to 11 letters long), without a search.
 bool cacheable_lookup(std::string_view lookup) {
-  auto pos = lookup.rfind("__");
-  auto last = pos == std::string_view::npos ? lookup : lookup.substr(pos + 2);
+  std::size_t start = lookup.size();
+  while (start >= 2 && !(lookup[start - 1] == '_' && lookup[start - 2] == '_'))
+    --start;
+  std::string_view last = start >= 2 ? lookup.substr(start) : lookup;
+  if (last.size() < 5 || last.size() > 11) return true;
   return std::find(kValueDerived.begin(), kValueDerived.end(), last) == kValueDerived.end();
 }
 
@@ -76,20 +81,25 @@ bool append_shape(const Q::Node& n, std::string& key) {
     return true;
   }
   if (!cacheable_lookup(n.lookup)) return false;
-  append_text(key, n.lookup);
-  append_pointer(key, n.root);
   const ExprNode& rhs = n.rhs.node();
+  char kind = 0;
   if (rhs.kind == Expr::Kind::Value) {
     if (rhs.value.is_null()) return false;  // `IS NULL`, no parameter
-    key.push_back('v');
-    return true;
+    kind = 'v';
+  } else if (rhs.kind == Expr::Kind::List) {
+    kind = 'l';
+  } else {
+    return false;
   }
-  if (rhs.kind == Expr::Kind::List) {
-    key.push_back('l');
-    append_text(key, std::to_string(rhs.list.size()));
-    return true;
-  }
-  return false;
+  key.append(n.lookup);
+  // The lookup's terminator, the model it was built from and the kind of value, in one append.
+  char tail[1 + sizeof n.root + 1];
+  tail[0] = '\0';
+  std::memcpy(tail + 1, &n.root, sizeof n.root);
+  tail[sizeof tail - 1] = kind;
+  key.append(tail, sizeof tail);
+  if (kind == 'l') append_text(key, std::to_string(rhs.list.size()));
+  return true;
 }
 
 void append_params(const Q::Node& n, std::vector<Value>& params) {
