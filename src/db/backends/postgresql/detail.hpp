@@ -3,6 +3,7 @@
 
 #include <libpq-fe.h>
 
+#include <array>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -15,6 +16,8 @@ namespace duet::db::postgresql::detail {
 /// Parameters as libpq wants them; the pointers point into `text` and the Values, so keep both alive.
 struct BoundParams {
   std::vector<std::string> text;
+  /// An integer parameter's text, NUL-terminated: written in place (no string assignment per value).
+  std::vector<std::array<char, 24>> numbers;
   std::vector<const char*> values;
   std::vector<int> lengths;
   std::vector<int> formats;

@@ -71,6 +71,7 @@ void bind(const std::vector<Value>& params, BoundParams& b) {
   // Reused buffers (the async connection binds every query into the same one): resize() keeps capacity,
   // and `text` is sized first so the pointers into it taken below stay valid.
   if (b.text.size() < n) b.text.resize(n);
+  if (b.numbers.size() < n) b.numbers.resize(n);
   b.values.resize(n);
   b.lengths.resize(n);
   b.formats.resize(n);
@@ -82,10 +83,9 @@ void bind(const std::vector<Value>& params, BoundParams& b) {
     b.types[i] = 0;
     const auto& st = params[i].storage();
     if (auto* iv = std::get_if<std::int64_t>(&st)) {
-      char buf[24];
-      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, *iv);
-      b.text[i].assign(buf, end);
-      b.values[i] = b.text[i].c_str();
+      auto& digits = b.numbers[i];
+      *std::to_chars(digits.data(), digits.data() + digits.size() - 1, *iv).ptr = '\0';
+      b.values[i] = digits.data();
     } else if (auto* dv = std::get_if<double>(&st)) {
       b.text[i] = format_double(*dv);
       b.values[i] = b.text[i].c_str();
