@@ -36,9 +36,9 @@ valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" --compress-s
   "$TFB" --port "$PORT" --workers 1 --no-access-log 2>"$OUT/valgrind.log" &
 VPID=$!
 for _ in $(seq 300); do curl -s -o /dev/null "http://127.0.0.1:$PORT/plaintext" && break; sleep 0.2; done
-wrk -t1 -c"$CONNS" -d3s "http://127.0.0.1:$PORT$URLPATH" >/dev/null
+wrk -t1 -c"$CONNS" -d3s --timeout 60s "http://127.0.0.1:$PORT$URLPATH" >/dev/null
 callgrind_control -z "$VPID" >/dev/null 2>&1
-RESULT=$(wrk -t1 -c"$CONNS" -d"${SECONDS_}s" "http://127.0.0.1:$PORT$URLPATH")
+RESULT=$(wrk -t1 -c"$CONNS" -d"${SECONDS_}s" --timeout 60s "http://127.0.0.1:$PORT$URLPATH")
 callgrind_control -d "$VPID" >/dev/null 2>&1
 sleep 1
 REQUESTS=$(echo "$RESULT" | awk '/requests in/ {print $1}')
