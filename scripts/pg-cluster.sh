@@ -10,7 +10,6 @@
 # connections as user `duet` (database `duet`), and runs with fsync off: it is for tests, never for data.
 # <dir>/env holds PGHOST, PGPORT, PGUSER, PGDATABASE (one KEY=VALUE a line), read by the CTest fixtures.
 # As root (CI), the server runs as the `postgres` user (or `nobody`), since PostgreSQL refuses to run as root.
-# PG_SAME_SESSION=1 starts it in the caller's session instead of pg_ctl's (benchmarks: see start()).
 set -euo pipefail
 
 die() {
@@ -111,25 +110,10 @@ start() {
   [[ -n $port ]] || port=$(free_port)
   local log=$dir/server.log
   [[ -n ${run_as[*]} ]] && { touch "$log"; chown "$owner" "$log"; }
-  local options=(-p "$port" -k "$dir/socket" -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off
-    -c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB)
-  if [[ ${PG_SAME_SESSION:-0} == 1 ]]; then
-    # Benchmarks: the server stays in the caller's session. pg_ctl starts it in a session of its own, and
-    # the kernel's autogroup scheduler (on by default) then splits the CPU half and half between that session
-    # and the caller's (the application and the load generator): eight busy backends got one core between
-    # them, and some waited in the run queue for seconds (requests of /queries?queries=20 took up to 3.8 s).
-    "${run_as[@]}" "$bindir/postgres" -D "$data" "${options[@]}" >>"$log" 2>&1 </dev/null &
-    local i
-    for i in $(seq 600); do
-      "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port" && break
-      kill -0 $! 2>/dev/null || die "the server did not start, see $log"
-      sleep 0.1
-    done
-    "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port" || die "the server did not start within 60 s, see $log"
-  else
-    "${run_as[@]}" "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 60 -o "${options[*]}" start >/dev/null ||
-      die "the server did not start, see $log"
-  fi
+  "${run_as[@]}" "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 60 \
+    -o "-p $port -k $dir/socket -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" \
+    -o "-c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB" start >/dev/null ||
+    die "the server did not start, see $log"
   if ! "$bindir/psql" -h 127.0.0.1 -p "$port" -U duet -d postgres -Atqc \
     "SELECT 1 FROM pg_database WHERE datname = 'duet'" | grep -q 1; then
     "$bindir/psql" -h 127.0.0.1 -p "$port" -U duet -d postgres -qc "CREATE DATABASE duet" >/dev/null

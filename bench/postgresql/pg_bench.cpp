@@ -159,10 +159,8 @@ int main(int argc, char** argv) {
   if (const char* info = std::getenv("DUET_PG_CONNINFO")) {
     g_conninfo = info;
   } else {
-    // In this process's session, so that the scheduler shares the CPU between the server's processes and
-    // the benchmark's threads (see PG_SAME_SESSION in the script).
-    std::string cmd = std::string("PG_SAME_SESSION=1 ") + DUET_PG_CLUSTER_SCRIPT + " start " +
-                      DUET_PG_BENCH_CLUSTER_DIR + " >/dev/null";
+    std::string cmd =
+        std::string(DUET_PG_CLUSTER_SCRIPT) + " start " + DUET_PG_BENCH_CLUSTER_DIR + " >/dev/null";
     if (std::system(cmd.c_str()) != 0) {
       std::fprintf(stderr, "pg_bench: could not start a PostgreSQL cluster (%s)\n", cmd.c_str());
       return 1;

@@ -24,7 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 if [[ -z ${DATABASE_URL:-} ]]; then
-  PG_SAME_SESSION=1 "$REPO/scripts/pg-cluster.sh" start "$OUT/pg" >/dev/null
+  "$REPO/scripts/pg-cluster.sh" start "$OUT/pg" >/dev/null
   # shellcheck disable=SC1091
   source "$OUT/pg/env"
   export DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$PGDATABASE"

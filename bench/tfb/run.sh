@@ -23,10 +23,18 @@ DIR=$(mktemp -d /tmp/duet-bench-tfb.XXXXXX)
 chmod 755 "$DIR"  # the PostgreSQL server may run as another user (as root: postgres)
 PIDS=()
 STOP_CLUSTER=0
+# PostgreSQL puts each backend in a session of its own, and Linux's autogroup scheduler (on by default) makes
+# each session a scheduling group: with the database on the same cores as the application and wrk, backends
+# were left runnable but unrun for up to 3 s (docs/postgresql.md). kernel.sched_autogroup_enabled=0 is the
+# usual tuning of a PostgreSQL server; as root, a DB=postgresql run sets it for its duration and restores it
+# after. AUTOGROUP=keep leaves the setting alone.
+AUTOGROUP_FILE=/proc/sys/kernel/sched_autogroup_enabled
+AUTOGROUP_RESTORE=
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   if ((STOP_CLUSTER)); then "$REPO/scripts/pg-cluster.sh" stop "$DIR/pg" >/dev/null 2>&1 || true; fi
+  if [[ -n $AUTOGROUP_RESTORE ]]; then echo "$AUTOGROUP_RESTORE" >"$AUTOGROUP_FILE" || true; fi
   rm -rf "$DIR"
 }
 trap cleanup EXIT
@@ -47,10 +55,17 @@ run_wrk() {
   echo "$rps $p99 $errors"
 }
 
+if [[ $DB == postgresql && ${AUTOGROUP:-} != keep && -r $AUTOGROUP_FILE && $(cat "$AUTOGROUP_FILE") != 0 ]]; then
+  if [[ -w $AUTOGROUP_FILE ]]; then
+    AUTOGROUP_RESTORE=$(cat "$AUTOGROUP_FILE")
+    echo 0 >"$AUTOGROUP_FILE"
+  else
+    echo "# warning: kernel.sched_autogroup_enabled is on and only root can switch it off: PostgreSQL's backends may stall (see docs/postgresql.md)" >&2
+  fi
+fi
 if [[ $DB == postgresql ]]; then
   # Its own throw-away cluster, loaded by `tfb setup`; Django reads the same one through psycopg2.
-  # In this script's session: see PG_SAME_SESSION in scripts/pg-cluster.sh.
-  PG_SAME_SESSION=1 "$REPO/scripts/pg-cluster.sh" start "$DIR/pg" >/dev/null
+  "$REPO/scripts/pg-cluster.sh" start "$DIR/pg" >/dev/null
   STOP_CLUSTER=1
   # shellcheck disable=SC1091
   source "$DIR/pg/env"
@@ -75,6 +90,9 @@ wait_up "http://127.0.0.1:$DJANGO_PORT/plaintext"
 printf '# %s s per row after %s s of warm-up, %s workers each; duet %s vs Django %s under gunicorn (%s); load average %s\n' \
   "$DURATION" "$WARMUP" "$WORKERS" "$(basename "$TFB")" "$(/usr/bin/python3 -c 'import django; print(django.get_version())')" \
   "$DB" "$(cut -d' ' -f1-3 /proc/loadavg)"
+if [[ -r $AUTOGROUP_FILE ]]; then
+  echo "# kernel.sched_autogroup_enabled: $(cat "$AUTOGROUP_FILE")${AUTOGROUP_RESTORE:+ for this run (was $AUTOGROUP_RESTORE; restored at the end)}"
+fi
 rows=("plaintext 256 /plaintext" "json 256 /json" "db 256 /db" "queries_20 20 /queries?queries=20"
   "queries_20_256 256 /queries?queries=20" "fortunes 256 /fortunes" "updates_20 20 /updates?queries=20"
   "updates_20_256 256 /updates?queries=20")

@@ -24,7 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 command -v perf >/dev/null || { echo "perf is not installed" >&2; exit 1; }
-PG_SAME_SESSION=1 "$REPO/scripts/pg-cluster.sh" start "$DIR/pg" >/dev/null
+"$REPO/scripts/pg-cluster.sh" start "$DIR/pg" >/dev/null
 # shellcheck disable=SC1091
 source "$DIR/pg/env"
 export PGHOST PGPORT PGUSER PGDATABASE
