@@ -2,7 +2,7 @@
 # TechEmpower's six tests against duet's examples/tfb and TechEmpower's Django app (Debian's python3-django
 # under gunicorn), on the same data (SQLite, or PostgreSQL with DB=postgresql), in the same run. Prints `name: value unit` lines: req/s, p99
 # latency, errors (non-2xx + socket errors) and the ratio to Django.
-#   [DB=postgresql] [ROWS="db fortunes"] [WARMUP=2] bench/tfb/run.sh <path to tfb binary> [duration seconds]
+#   [DB=postgresql] [ROWS="db fortunes"] [WARMUP=2] [REPEAT=1] [AUTOGROUP=keep] bench/tfb/run.sh <path to tfb binary> [duration seconds]
 # On PostgreSQL duet's raw-SQL variants (/raw/...) are measured too (Django's column shows its ORM views).
 # Peers: DUET_WITH_PEERS=1 scripts/install-deps.sh (wrk, python3-django, gunicorn).
 set -euo pipefail
@@ -19,6 +19,8 @@ ROWS=${ROWS:-}
 # it): the first row otherwise also measures the start (pools connecting, statements being prepared, caches
 # filling), which shows in its p99. WARMUP=0 measures cold.
 WARMUP=${WARMUP:-2}
+# REPEAT=n: duet's rows n times (medians printed; the nginx-scaled rows each next to an nginx plaintext run).
+REPEAT=${REPEAT:-1}
 DIR=$(mktemp -d /tmp/duet-bench-tfb.XXXXXX)
 chmod 755 "$DIR"  # the PostgreSQL server may run as another user (as root: postgres)
 PIDS=()

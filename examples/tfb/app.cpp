@@ -335,9 +335,8 @@ void setup() {
   duet::conf::configure(settings());
   if (!db::configure_from_env())
     db::configure({{"default", db::DatabaseSettings::from_url("sqlite:///tfb.sqlite3")}});
-  // TFB_POOL_SIZE=n: at most n PostgreSQL connections per event loop (the pool's default otherwise). On a
-  // machine that also runs the database, the number of server processes moves the many-query rows (see
-  // docs/postgresql.md).
+  // TFB_POOL_SIZE=n: at most n PostgreSQL connections per event loop (the pool's default otherwise), to
+  // measure the pool size against TechEmpower's pages (docs/postgresql.md has the figures).
   if (const char* size = std::getenv("TFB_POOL_SIZE")) {
     std::size_t n = 0;
     auto [end, error] = std::from_chars(size, size + std::strlen(size), n);
