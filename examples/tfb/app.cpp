@@ -94,6 +94,12 @@ const duet::templates::Engine& engine() {
   return instance;
 }
 
+/// A world row as the raw queries read it.
+struct WorldRow {
+  std::int64_t id;
+  std::int64_t randomNumber;
+};
+
 /// A row as TechEmpower's JSON, {"id":3217,"randomNumber":2149}, written straight into the response's text.
 void write_world(JsonWriter& out, std::int64_t id, std::int64_t random_number) {
   out.begin_object().key("id").value(id).key("randomNumber").value(random_number).end_object();
@@ -103,22 +109,30 @@ void write_world(JsonWriter& out, const World& w) {
   write_world(out, w.id.value(), w.randomNumber.value());
 }
 
+void write_world(JsonWriter& out, const WorldRow& w) {
+  write_world(out, w.id, w.randomNumber);
+}
+
 // Room for `rows` rows without growing: at most 34 bytes each with its comma, and the brackets and the slack
 // a number is written with.
 JsonWriter worlds_writer(std::size_t rows) {
   return JsonWriter(34 * rows + 32);
 }
 
-JsonResponse world_response(const World& w) {
+/// /db's answer, from the ORM's World or the raw query's WorldRow.
+template <class Row>
+JsonResponse world_response(const Row& w) {
   JsonWriter out = worlds_writer(1);
   write_world(out, w);
   return JsonResponse(std::move(out));
 }
 
-JsonResponse worlds_response(const std::vector<World>& worlds) {
+/// The answer of /queries and /updates.
+template <class Row>
+JsonResponse worlds_response(const std::vector<Row>& worlds) {
   JsonWriter out = worlds_writer(worlds.size());
   out.begin_array();
-  for (const World& w : worlds)
+  for (const Row& w : worlds)
     write_world(out, w);
   out.end_array();
   return JsonResponse(std::move(out), /*safe=*/false);
@@ -205,12 +219,6 @@ Task<pg::Pool*> loop_pool() {
   co_return &pg::loop_pool(executor, "default");
 }
 
-/// A world row as the raw queries read it.
-struct WorldRow {
-  std::int64_t id;
-  std::int64_t randomNumber;
-};
-
 Task<WorldRow> raw_world(pg::Pool* pool) {
   std::string sql = "SELECT id, randomnumber FROM world WHERE id = $1";
   std::vector<db::Value> params{db::Value(random_number())};
@@ -227,27 +235,16 @@ Task<std::vector<WorldRow>> raw_worlds(pg::Pool* pool, int n) {
   co_return co_await duet::gather(std::move(tasks));
 }
 
-JsonResponse raw_worlds_response(const std::vector<WorldRow>& worlds) {
-  JsonWriter out = worlds_writer(worlds.size());
-  out.begin_array();
-  for (const WorldRow& w : worlds)
-    write_world(out, w.id, w.randomNumber);
-  out.end_array();
-  return JsonResponse(std::move(out), /*safe=*/false);
-}
-
 Task<JsonResponse> raw_db(HttpRequest&) {
   auto* pool = co_await loop_pool();
   WorldRow w = co_await raw_world(pool);
-  JsonWriter out = worlds_writer(1);
-  write_world(out, w.id, w.randomNumber);
-  co_return JsonResponse(std::move(out));
+  co_return world_response(w);
 }
 
 Task<JsonResponse> raw_queries(HttpRequest& request) {
   auto* pool = co_await loop_pool();
   auto worlds = co_await raw_worlds(pool, queries_param(request));
-  co_return raw_worlds_response(worlds);
+  co_return worlds_response(worlds);
 }
 
 Task<HttpResponse> raw_fortunes(HttpRequest&) {
@@ -287,7 +284,7 @@ Task<JsonResponse> raw_updates(HttpRequest& request) {
   }
   sql += ") AS v(id, r) WHERE world.id = v.id";
   co_await pool->execute(std::move(sql), std::move(params));
-  co_return raw_worlds_response(worlds);
+  co_return worlds_response(worlds);
 }
 
 duet::conf::Settings settings() {
