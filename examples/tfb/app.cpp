@@ -15,6 +15,7 @@
 #include <duet/runtime/gather.hpp>
 #include <duet/template/engine.hpp>
 #include <duet/urls.hpp>
+#include <duet/views/limit_concurrency.hpp>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -23,6 +24,7 @@
 #include "models.hpp"
 
 namespace db = duet::db;
+namespace views = duet::views;
 using duet::Task;
 using duet::http::HttpRequest;
 using duet::http::HttpResponse;
@@ -298,6 +300,30 @@ duet::conf::Settings settings() {
   return s;
 }
 
+/// An environment setting that counts something: unset -> nullopt; a non-negative integer (0 only when
+/// `zero_ok`) -> its value; anything else ends the program with a message naming the setting.
+std::optional<std::size_t> env_count(const char* name, bool zero_ok) {
+  const char* text = std::getenv(name);
+  if (!text) return std::nullopt;
+  std::size_t n = 0;
+  auto [end, error] = std::from_chars(text, text + std::strlen(text), n);
+  if (error != std::errc() || *end != '\0' || (n == 0 && !zero_ok)) {
+    throw std::invalid_argument(
+        fmt::format("{} must be a {} integer, not '{}'", name, zero_ok ? "non-negative" : "positive", text));
+  }
+  return n;
+}
+
+/// /queries and /updates start every query of a request at once. TFB_FANOUT_LIMIT=n lets n such requests
+/// run at once per loop (0: no limit); the others wait their turn before their queries exist. Admitted all
+/// together at 256 connections, their queries' state no longer fit the caches: duet spent about twice the
+/// CPU per /queries?queries=20 request (docs/views.md has the figures).
+constexpr std::size_t kFanOutLimit = 16;
+
+duet::urls::View fan_out(duet::urls::View view, const std::optional<views::LimitConcurrency>& limit) {
+  return limit ? (*limit)(std::move(view)) : std::move(view);
+}
+
 }  // namespace
 
 int clamp_queries(const std::optional<std::string>& raw) {
@@ -311,19 +337,22 @@ int clamp_queries(const std::optional<std::string>& raw) {
 
 duet::urls::UrlPatterns urlpatterns() {
   using duet::urls::path;
+  std::optional<views::LimitConcurrency> limit;
+  if (auto n = env_count("TFB_FANOUT_LIMIT", true).value_or(kFanOutLimit))
+    limit = views::limit_concurrency(n);
   duet::urls::UrlPatterns patterns{
       path("plaintext", plaintext, "plaintext"),
       path("json", json, "json"),
       path("db", single_query, "db"),
-      path("queries", multiple_queries, "queries"),
+      path("queries", fan_out(multiple_queries, limit), "queries"),
       path("fortunes", fortunes, "fortunes"),
-      path("updates", updates, "updates"),
+      path("updates", fan_out(updates, limit), "updates"),
   };
   if (db::vendor_of() == "postgresql") {
     patterns.push_back(path("raw/db", raw_db, "raw-db"));
-    patterns.push_back(path("raw/queries", raw_queries, "raw-queries"));
+    patterns.push_back(path("raw/queries", fan_out(raw_queries, limit), "raw-queries"));
     patterns.push_back(path("raw/fortunes", raw_fortunes, "raw-fortunes"));
-    patterns.push_back(path("raw/updates", raw_updates, "raw-updates"));
+    patterns.push_back(path("raw/updates", fan_out(raw_updates, limit), "raw-updates"));
   }
   return patterns;
 }
@@ -334,14 +363,10 @@ void setup() {
     db::configure({{"default", db::DatabaseSettings::from_url("sqlite:///tfb.sqlite3")}});
   // TFB_POOL_SIZE=n: at most n PostgreSQL connections per event loop (the pool's default otherwise), to
   // measure the pool size against TechEmpower's pages (docs/postgresql.md has the figures).
-  if (const char* size = std::getenv("TFB_POOL_SIZE")) {
-    std::size_t n = 0;
-    auto [end, error] = std::from_chars(size, size + std::strlen(size), n);
-    if (error != std::errc() || *end != '\0' || n == 0)
-      throw std::invalid_argument(fmt::format("TFB_POOL_SIZE must be a positive integer, not '{}'", size));
+  if (auto n = env_count("TFB_POOL_SIZE", false)) {
     auto sizing = db::postgresql::pool_sizing("default");
-    sizing.max_size = n;
-    sizing.min_size = std::min(sizing.min_size, n);
+    sizing.max_size = *n;
+    sizing.min_size = std::min(sizing.min_size, *n);
     db::postgresql::set_pool_sizing("default", sizing);
   }
   duet::urls::register_urlconf("tfb.urls", urlpatterns());
