@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # TechEmpower's six tests against duet's examples/tfb and TechEmpower's Django app (Debian's python3-django
-# under gunicorn), on the same data (SQLite, or PostgreSQL with DB=postgresql), in the same run. Prints `name: value unit` lines: req/s, p99
-# latency, errors (non-2xx + socket errors) and the ratio to Django.
+# under gunicorn), on the same data (SQLite, or PostgreSQL with DB=postgresql), in the same run. Prints
+# `name: value unit` lines: req/s, p99 latency, errors (non-2xx + socket errors), duet's CPU per request (and
+# the PostgreSQL server's), and the ratio to Django.
 #   [DB=postgresql] [ROWS="db fortunes"] [WARMUP=2] [REPEAT=1] [AUTOGROUP=keep] bench/tfb/run.sh <path to tfb binary> [duration seconds]
 # On PostgreSQL duet's raw-SQL variants (/raw/...) are measured too (Django's column shows its ORM views).
 # Peers: DUET_WITH_PEERS=1 scripts/install-deps.sh (wrk, python3-django, gunicorn).
@@ -45,16 +46,43 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_up() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; exit 1; }
 
-# Prints "<req/s> <p99 ms> <errors>".
+# CPU time (user + system, in clock ticks, all threads) of the processes given.
+ticks() {
+  local t=0 p
+  for p in "$@"; do
+    [[ -r /proc/$p/stat ]] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$t"
+}
+# The PostgreSQL server's processes: the postmaster and its children (the backends among them).
+pg_pids() {
+  [[ -f $DIR/pg/datadir ]] || return 0
+  local master
+  master=$(head -1 "$(cat "$DIR/pg/datadir")/postmaster.pid" 2>/dev/null) || return 0
+  echo "$master $(pgrep -P "$master" | tr '\n' ' ')"
+}
+
+# Prints "<req/s> <p99 ms> <errors> <CPU us per request of process $CPU_PID> <of PostgreSQL>" (the CPU
+# figures "-" when not measured). On a shared machine CPU per request moves far less than req/s.
 run_wrk() {
   local url=$1 conns=$2 out
   if ((WARMUP > 0)); then wrk -t2 -c"$conns" -d"${WARMUP}s" "$url" >/dev/null; fi
+  local pg app0=0 pg0=0
+  pg=$(pg_pids)
+  if [[ -n ${CPU_PID:-} ]]; then app0=$(ticks "$CPU_PID") pg0=$(ticks $pg); fi
   out=$(wrk -t2 -c"$conns" -d"${DURATION}s" --latency "$url")
-  local rps p99 errors
+  local rps p99 errors n app_cpu=- pg_cpu=-
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p99=$(echo "$out" | awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub("us","",v); print v/1000} else if (v ~ /ms$/) {sub("ms","",v); print v} else if (v ~ /s$/) {sub("s","",v); print v*1000}}')
   errors=$(echo "$out" | awk '/Non-2xx/ {n+=$NF} /Socket errors/ {gsub(",",""); n+=$4+$6+$8+$10} END {print n+0}')
-  echo "$rps $p99 $errors"
+  n=$(echo "$out" | awk '/requests in/ {print $1}')
+  if [[ -n ${CPU_PID:-} && ${n:-0} -gt 0 ]]; then
+    local hz
+    hz=$(getconf CLK_TCK)
+    app_cpu=$(awk -v t="$(($(ticks "$CPU_PID") - app0))" -v n="$n" -v hz="$hz" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
+    [[ -n $pg ]] && pg_cpu=$(awk -v t="$(($(ticks $pg) - pg0))" -v n="$n" -v hz="$hz" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
+  fi
+  echo "$rps $p99 $errors $app_cpu $pg_cpu"
 }
 
 if [[ $DB == postgresql && ${AUTOGROUP:-} != keep && -r $AUTOGROUP_FILE && $(cat "$AUTOGROUP_FILE") != 0 ]]; then
@@ -82,6 +110,7 @@ fi
 DUET_PORT=$(free_port)
 "$TFB" --port "$DUET_PORT" --workers "$WORKERS" --no-access-log 2>"$DIR/duet.stderr" &
 PIDS+=($!)
+DUET_PID=$!
 DJANGO_PORT=$(free_port)
 DATABASE="$DJANGO_DATABASE" gunicorn --chdir "$HERE" --workers "$WORKERS" --timeout 120 --bind "127.0.0.1:$DJANGO_PORT" \
   --log-level warning django_tfb:application 2>"$DIR/django.stderr" &
@@ -129,16 +158,16 @@ for row in "${rows[@]}"; do
   read -r name conns url django_url <<<"$row"
   django_url=${django_url:-$url}
   if [[ -n $ROWS && " $ROWS " != *" $name "* ]]; then continue; fi
-  rps_all=() p99_all=() err_all=() ratio_all=()
+  rps_all=() p99_all=() err_all=() ratio_all=() cpu_all=() pg_cpu_all=()
   for ((i = 0; i < REPEAT; i++)); do
-    read -r d_rps d_p99 d_err < <(run_wrk "http://127.0.0.1:$DUET_PORT$url" "$conns")
-    rps_all+=("$d_rps") p99_all+=("$d_p99") err_all+=("$d_err")
+    read -r d_rps d_p99 d_err d_cpu d_pg_cpu < <(CPU_PID=$DUET_PID run_wrk "http://127.0.0.1:$DUET_PORT$url" "$conns")
+    rps_all+=("$d_rps") p99_all+=("$d_p99") err_all+=("$d_err") cpu_all+=("$d_cpu") pg_cpu_all+=("$d_pg_cpu")
     if scaled "$name"; then
-      read -r n_rps _ _ < <(run_wrk "http://127.0.0.1:$NGINX_PORT/plaintext" 256)
+      read -r n_rps _ _ _ _ < <(run_wrk "http://127.0.0.1:$NGINX_PORT/plaintext" 256)
       ratio_all+=("$(awk -v a="$d_rps" -v b="$n_rps" 'BEGIN { printf "%.3f", a/b }')")
-      ((REPEAT > 1)) && echo "# $name run $((i + 1)): duet $d_rps req/s, nginx plaintext $n_rps req/s: ${ratio_all[i]}"
+      ((REPEAT > 1)) && echo "# $name run $((i + 1)): duet $d_rps req/s (CPU $d_cpu us/request, PostgreSQL $d_pg_cpu), nginx plaintext $n_rps req/s: ${ratio_all[i]}"
     elif ((REPEAT > 1)); then
-      echo "# $name run $((i + 1)): duet $d_rps req/s"
+      echo "# $name run $((i + 1)): duet $d_rps req/s (CPU $d_cpu us/request, PostgreSQL $d_pg_cpu)"
     fi
   done
   d_rps=$(median "${rps_all[@]}") d_p99=$(median "${p99_all[@]}") d_err=$(printf '%s\n' "${err_all[@]}" | awk '{n += $1} END {print n + 0}')
@@ -146,10 +175,14 @@ for row in "${rows[@]}"; do
     per_nginx[$name]="$(median "${ratio_all[@]}")"
     ((REPEAT > 1)) && per_nginx[$name]+=" (range $(range "${ratio_all[@]}"))"
   fi
-  read -r j_rps j_p99 j_err < <(run_wrk "http://127.0.0.1:$DJANGO_PORT$django_url" "$conns")
+  read -r j_rps j_p99 j_err _ _ < <(run_wrk "http://127.0.0.1:$DJANGO_PORT$django_url" "$conns")
   echo "$name.duet: $d_rps req/s"
   echo "$name.duet_p99: $d_p99 ms"
   echo "$name.duet_errors: $d_err"
+  # CPU per request: duet's process, and the PostgreSQL server's (both applications share its cluster, but
+  # only one is loaded at a time).
+  echo "$name.duet_cpu_per_request: $(median "${cpu_all[@]}") us"
+  [[ $DB == postgresql ]] && echo "$name.duet_postgresql_cpu_per_request: $(median "${pg_cpu_all[@]}") us"
   echo "$name.django: $j_rps req/s"
   echo "$name.django_p99: $j_p99 ms"
   echo "$name.django_errors: $j_err"
@@ -160,7 +193,7 @@ done
 # nginx's own row: its plaintext once more, after the others; the scale of each row is the median of the
 # ratios to the nginx run next to each of its runs (above).
 if [[ -n $NGINX_PORT ]]; then
-  read -r n_rps n_p99 n_err < <(run_wrk "http://127.0.0.1:$NGINX_PORT/plaintext" 256)
+  read -r n_rps n_p99 n_err _ _ < <(run_wrk "http://127.0.0.1:$NGINX_PORT/plaintext" 256)
   echo "nginx_plaintext: $n_rps req/s"
   for name in db queries_20 queries_20_256; do
     [[ -n ${per_nginx[$name]:-} ]] || continue
