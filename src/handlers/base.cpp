@@ -1,6 +1,8 @@
 #include "duet/handlers/base.hpp"
 
+#include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
@@ -64,6 +66,13 @@ bool is_cancellation(const std::exception_ptr& error) {
   }
 }
 
+// In a coroutine: also any error of a request whose task was cancelled (its client went away). That error
+// is the cancellation's doing (a query dropped, a wait given up): no response will be sent, and answering
+// it with a 500 would log a server error the request never had.
+bool is_cancellation(const std::exception_ptr& error, const boost::asio::cancellation_state& state) {
+  return state.cancelled() != boost::asio::cancellation_type::none || is_cancellation(error);
+}
+
 // Django's adapt_method_mode: `handler` as seen from code running in the other mode.
 NextHandler adapt(bool want_async, NextHandler handler) {
   if (handler.is_async == want_async) return handler;
@@ -96,7 +105,8 @@ NextHandler convert_exceptions(NextHandler handler) {
       } catch (...) {
         error = std::current_exception();
       }
-      if (is_cancellation(error)) std::rethrow_exception(error);
+      auto state = co_await boost::asio::this_coro::cancellation_state;
+      if (is_cancellation(error, state)) std::rethrow_exception(error);
       co_return response_for_exception(request, error);
     };
   } else {
@@ -327,7 +337,8 @@ Task<HttpResponse> BaseHandler::aresolve_and_call(HttpRequest& request) {
       error = std::current_exception();
     }
     if (error) {
-      if (is_cancellation(error)) std::rethrow_exception(error);
+      auto state = co_await boost::asio::this_coro::cancellation_state;
+      if (is_cancellation(error, state)) std::rethrow_exception(error);
       for (const auto& hook : hooks_->exception) {
         if (hook.async_capable) {
           response = hook.middleware->process_exception(request, error);
@@ -360,7 +371,8 @@ Task<HttpResponse> BaseHandler::aresolve_and_call(HttpRequest& request) {
       render_error = std::current_exception();
     }
     if (render_error) {
-      if (is_cancellation(render_error)) std::rethrow_exception(render_error);
+      auto state = co_await boost::asio::this_coro::cancellation_state;
+      if (is_cancellation(render_error, state)) std::rethrow_exception(render_error);
       std::optional<HttpResponse> handled;
       for (const auto& hook : hooks_->exception) {
         if (hook.async_capable) {
@@ -378,7 +390,8 @@ Task<HttpResponse> BaseHandler::aresolve_and_call(HttpRequest& request) {
   } catch (...) {
     failure = std::current_exception();
   }
-  if (is_cancellation(failure)) std::rethrow_exception(failure);
+  auto state = co_await boost::asio::this_coro::cancellation_state;
+  if (is_cancellation(failure, state)) std::rethrow_exception(failure);
   co_return response_for_exception(request, failure);
 }
 

@@ -8,6 +8,7 @@
 #include <future>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -355,6 +356,51 @@ TEST(Chain, CancellingTheRequestCancelsTheAsyncViewAndSendsNothing) {
   EXPECT_TRUE(view_cancelled);
   EXPECT_TRUE(error != nullptr);  // unwound, not answered with a 500
   EXPECT_EQ(sent.load(), 0);
+}
+
+TEST(Chain, AnErrorAfterTheRequestWasCancelledUnwindsWithoutA500) {
+  // A cancelled operation often surfaces as its own error (the database driver's "the query was cancelled"):
+  // the client is gone all the same, so nothing is sent and nothing is logged as a server error.
+  duet::urls::UrlPatterns urls{path("slow/", [](HttpRequest&) -> Task<HttpResponse> {
+    try {
+      co_await duet::sleep(std::chrono::hours(1));
+    } catch (const boost::system::system_error&) {
+      throw std::runtime_error("the query was cancelled while it ran");
+    }
+    co_return HttpResponse("never");
+  })};
+  for (bool with_middleware : {false, true}) {
+    std::vector<duet::handlers::MiddlewareSpec> middleware;
+    if (with_middleware) middleware = {middleware_spec<AsyncOnly<1>>("a1"), middleware_spec<Both>("both")};
+    auto app = duet::handlers::get_asgi_application(duet::testing::options(middleware, urls));
+    duet::Runtime runtime(duet::RuntimeOptions{.loops = 1});
+    auto flow = runtime.new_context("GET /slow/");
+    boost::asio::cancellation_signal signal;
+    std::atomic<int> sent{0};
+    std::promise<std::exception_ptr> finished;
+    duet::asgi::Scope scope;
+    scope.method = "GET";
+    scope.path = scope.raw_path = "/slow/";
+    scope.headers = {{"host", "testserver"}};
+    duet::asgi::Receive receive = []() -> Task<duet::asgi::ReceiveEvent> {
+      co_return duet::asgi::ReceiveEvent(duet::asgi::HttpRequest());
+    };
+    duet::asgi::Send send = [&](duet::asgi::SendEvent) -> Task<void> {
+      ++sent;
+      co_return;
+    };
+    ::testing::internal::CaptureStderr();
+    boost::asio::co_spawn(flow->executor(), app(scope, receive, send),
+                          boost::asio::bind_cancellation_slot(
+                              signal.slot(), [&](std::exception_ptr e) { finished.set_value(e); }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    boost::asio::post(flow->executor(), [&] { signal.emit(boost::asio::cancellation_type::terminal); });
+    auto error = finished.get_future().get();
+    auto logged = ::testing::internal::GetCapturedStderr();
+    EXPECT_TRUE(error != nullptr) << "with middleware: " << with_middleware;
+    EXPECT_EQ(sent.load(), 0) << "with middleware: " << with_middleware;
+    EXPECT_EQ(logged.find("Internal Server Error"), std::string::npos) << logged;
+  }
 }
 
 // A view returning Task<JsonResponse> is awaited directly by the async handler and through async_function()
