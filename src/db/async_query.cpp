@@ -113,10 +113,27 @@ void hydrate(const ModelMeta& meta, void* obj, ModelState& state, const postgres
     hydrate(meta, obj, state, raw.row(row), plan, alias);
     return;
   }
-  // The common case (the model's own columns): each value decoded once, straight into its field.
-  hydrate_own_fields(
-      meta, obj, state, std::min(plan.base_columns, raw.columns()),
-      [&raw, row](std::size_t i) { return raw.value(row, i); }, alias);
+  // The common case (the model's own columns): each value decoded once, straight into its field; integers
+  // and texts into the fields holding exactly those without a Value in between.
+  const std::size_t columns = std::min(plan.base_columns, raw.columns());
+  for (std::size_t i = 0; i < columns; ++i) {
+    const FieldInfo& f = meta.fields[i];
+    if (f.set_int) {
+      std::int64_t v;
+      if (raw.int_at(row, i, v)) {
+        f.set_int(f.member(obj), v);
+        continue;
+      }
+    } else if (f.set_text) {
+      std::string_view v;
+      if (raw.text_at(row, i, v)) {
+        f.set_text(f.member(obj), v);
+        continue;
+      }
+    }
+    f.assign(obj, raw.value(row, i));
+  }
+  mark_loaded(state, alias);
 }
 
 std::optional<CompiledQuery> compile_save_update(const ModelMeta& meta, void* obj, ModelState& state,

@@ -21,9 +21,15 @@ void check_not_sliced(const Query& q, const char* what) {
 void Query::add_q(const Q& q, bool negate) {
   if (q.empty()) return;
   check_not_sliced(*this, "filter");
-  Q added = negate ? ~q : q;
+  Q inverted;  // only for exclude(): filter() adds `q` itself, without a copy
+  if (negate) inverted = ~q;
+  const Q& added = negate ? inverted : q;
   // Compile the new condition alone now, so a bad name fails here and not when the query runs. A shape
   // that passed before (on this thread) passes again: only names and lookups are checked, never values.
+  if (annotations.empty() && detail::simple_checked(model, *added.node())) {
+    where = where & added;
+    return;
+  }
   thread_local std::string key;  // reused: no allocation per filter() once it has grown
   key.clear();
   bool cacheable = annotations.empty();
@@ -42,6 +48,7 @@ void Query::add_q(const Q& q, bool negate) {
     c.where_having(w, h);
     if (cacheable) detail::remember_checked(std::move(shape));
   }
+  if (cacheable) detail::remember_simple_checked(model, *added.node());
   where = where & added;
 }
 
@@ -202,21 +209,26 @@ namespace {
 /// compile_select, with `window`'s limits instead of q's when given (q is then unsliced). `native`: for the
 /// async PostgreSQL path, which only reads native_sql: a cached shape's `?` text is not copied.
 CompiledQuery compile_select_in(const Query& q, const Window* window, bool native = false) {
+  const std::int64_t low = window ? window->low_mark : q.low_mark;
+  const std::optional<std::int64_t>& high = window ? window->high_mark : q.high_mark;
+  auto from_cache = [&](const CachedSelect* hit) {
+    CompiledQuery out;
+    if (!native || !hit->compiled.native_sql) out.sql = hit->compiled.sql;
+    out.plan = hit->compiled.plan;
+    out.native_sql = hit->compiled.native_sql;
+    out.params.reserve(hit->param_count);  // one allocation, not one per value pushed
+    if (auto& root = q.where.node()) append_params(*root, out.params);
+    if (low != 0 || high) Operations(hit->vendor).limit_params(low, high, out.params);
+    return out;
+  };
+  if (const CachedSelect* hit = cached_simple_select(q, window)) return from_cache(hit);
   thread_local std::string key;  // reused: no allocation per query once it has grown
   key.clear();
   bool cacheable = select_shape(q, key, window);
-  const std::int64_t low = window ? window->low_mark : q.low_mark;
-  const std::optional<std::int64_t>& high = window ? window->high_mark : q.high_mark;
   if (cacheable) {
     if (const CachedSelect* hit = cached_select(key)) {
-      CompiledQuery out;
-      if (!native || !hit->compiled.native_sql) out.sql = hit->compiled.sql;
-      out.plan = hit->compiled.plan;
-      out.native_sql = hit->compiled.native_sql;
-      out.params.reserve(hit->param_count);  // one allocation, not one per value pushed
-      if (auto& root = q.where.node()) append_params(*root, out.params);
-      if (low != 0 || high) Operations(hit->vendor).limit_params(low, high, out.params);
-      return out;
+      remember_simple_select(q, window, hit);
+      return from_cache(hit);
     }
   }
   std::string shape =
@@ -234,7 +246,7 @@ CompiledQuery compile_select_in(const Query& q, const Window* window, bool nativ
     // Every later query of this shape shares the PostgreSQL text, rewritten once here.
     if (vendor == Vendor::postgresql)
       out.native_sql = std::make_shared<const std::string>(postgresql::to_dollar_placeholders(out.sql));
-    remember_select(std::move(shape), out, vendor);
+    remember_simple_select(q, window, remember_select(std::move(shape), out, vendor));
   }
   return out;
 }

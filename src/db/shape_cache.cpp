@@ -46,12 +46,78 @@ bool cacheable_lookup(std::string_view lookup) {
   return std::find(kValueDerived.begin(), kValueDerived.end(), last) == kValueDerived.end();
 }
 
+// A condition a simple shape may have: one field compared with a (non-NULL) value.
+bool simple_leaf(const Q::Node& n) {
+  if (n.type != Q::Node::Type::Leaf) return false;
+  const ExprNode& rhs = n.rhs.node();
+  return rhs.kind == Expr::Kind::Value && !rhs.value.is_null();
+}
+
+// What of a simple select's shape is not its model, alias or condition's lookup and root: the bits that
+// select_shape() and append_shape() put in the key.
+unsigned simple_flags(const Query& q, const Window* window, const Q::Node* leaf) {
+  const bool low = window ? window->low_mark != 0 : q.low_mark != 0;
+  const bool high = window ? window->high_mark.has_value() : q.high_mark.has_value();
+  return (q.distinct ? 1u : 0u) | (q.ordering_set ? 2u : 0u) | (q.reversed ? 4u : 0u) | (low ? 8u : 0u) |
+         (high ? 16u : 0u) | (leaf ? 32u : 0u) | (leaf && leaf->negated ? 64u : 0u);
+}
+
+// The condition of `q` when its shape is simple (null when it has none); false when it is not simple.
+bool simple_select(const Query& q, const Q::Node*& leaf) {
+  if (!q.annotations.empty() || !q.order_by.empty() || !q.select_related.empty()) return false;
+  leaf = q.where.node().get();
+  return !leaf || simple_leaf(*leaf);
+}
+
+struct SimpleSelect {
+  const ModelMeta* model = nullptr;
+  const ModelMeta* root = nullptr;
+  unsigned flags = 0;
+  std::string alias;
+  std::string lookup;
+  const CachedSelect* entry = nullptr;
+
+  bool matches(const Query& q, const Q::Node* leaf, unsigned f) const {
+    if (model != q.model || flags != f) return false;
+    if (leaf && (root != leaf->root || lookup != leaf->lookup)) return false;
+    return alias == q.alias;
+  }
+};
+
+struct SimpleChecked {
+  const ModelMeta* model = nullptr;
+  const ModelMeta* root = nullptr;
+  bool negated = false;
+  std::string lookup;
+};
+
+// A few: an application's hot queries are a handful of shapes; the others take the keyed path. Replaced
+// round robin.
+constexpr std::size_t kSimple = 8;
+
+template <class Entry>
+struct SimpleTable {
+  std::array<Entry, kSimple> entries;
+  std::size_t size = 0, next = 0;
+
+  Entry& slot() {
+    Entry& e = entries[next];
+    next = (next + 1) % kSimple;
+    if (size < kSimple) ++size;
+    return e;
+  }
+  void clear() { size = next = 0; }
+};
+
 /// Per thread (each event loop and sync thread its own): no locks on the request path. A new database
 /// configuration (vendors may change) empties it.
 struct Caches {
   std::uint64_t generation = 0;
   std::unordered_set<std::string> checked;
   std::unordered_map<std::string, CachedSelect> selects;
+  // Entries of `selects` and `checked` for simple shapes: emptied with them (they point into `selects`).
+  SimpleTable<SimpleSelect> simple_selects;
+  SimpleTable<SimpleChecked> simple_checked;
 
   void sync() {
     auto g = configuration_generation();
@@ -59,11 +125,18 @@ struct Caches {
     generation = g;
     checked.clear();
     selects.clear();
+    simple_selects.clear();
+    simple_checked.clear();
   }
 };
 
-Caches& caches() {
+Caches& unsynced_caches() {
   thread_local Caches c;
+  return c;
+}
+
+Caches& caches() {
+  Caches& c = unsynced_caches();
   c.sync();
   return c;
 }
@@ -145,7 +218,10 @@ bool shape_checked(const std::string& key) {
 
 void remember_checked(std::string key) {
   auto& c = caches();
-  if (c.checked.size() >= kMaxShapes) c.checked.clear();
+  if (c.checked.size() >= kMaxShapes) {
+    c.checked.clear();
+    c.simple_checked.clear();
+  }
   c.checked.insert(std::move(key));
 }
 
@@ -155,14 +231,65 @@ const CachedSelect* cached_select(const std::string& key) {
   return it == c.selects.end() ? nullptr : &it->second;
 }
 
-void remember_select(std::string key, const CompiledQuery& compiled, Vendor vendor) {
+const CachedSelect* remember_select(std::string key, const CompiledQuery& compiled, Vendor vendor) {
   auto& c = caches();
-  if (c.selects.size() >= kMaxShapes) c.selects.clear();
+  if (c.selects.size() >= kMaxShapes) {
+    c.selects.clear();
+    c.simple_selects.clear();
+  }
   CachedSelect entry{{}, vendor, compiled.params.size()};
   entry.compiled.sql = compiled.sql;
   entry.compiled.plan = compiled.plan;
   entry.compiled.native_sql = compiled.native_sql;
-  c.selects.insert_or_assign(std::move(key), std::move(entry));
+  return &c.selects.insert_or_assign(std::move(key), std::move(entry)).first->second;
+}
+
+const CachedSelect* cached_simple_select(const Query& q, const Window* window) {
+  const Q::Node* leaf = nullptr;
+  if (!simple_select(q, leaf)) return nullptr;
+  const unsigned flags = simple_flags(q, window, leaf);
+  auto& t = caches().simple_selects;
+  for (std::size_t i = 0; i < t.size; ++i) {
+    if (t.entries[i].matches(q, leaf, flags)) return t.entries[i].entry;
+  }
+  return nullptr;
+}
+
+void remember_simple_select(const Query& q, const Window* window, const CachedSelect* entry) {
+  const Q::Node* leaf = nullptr;
+  if (!entry || !simple_select(q, leaf)) return;
+  // Not synced: `entry` was found or stored just now, under the configuration the caches hold; were it
+  // changed since, the next lookup empties this table with the entries it points to.
+  SimpleSelect& e = unsynced_caches().simple_selects.slot();
+  e.model = q.model;
+  e.root = leaf ? leaf->root : nullptr;
+  e.flags = simple_flags(q, window, leaf);
+  e.alias = q.alias;
+  if (leaf) {
+    e.lookup = leaf->lookup;
+  } else {
+    e.lookup.clear();
+  }
+  e.entry = entry;
+}
+
+bool simple_checked(const ModelMeta* model, const Q::Node& n) {
+  if (!simple_leaf(n)) return false;
+  auto& t = caches().simple_checked;
+  for (std::size_t i = 0; i < t.size; ++i) {
+    const SimpleChecked& e = t.entries[i];
+    if (e.model == model && e.root == n.root && e.negated == n.negated && e.lookup == n.lookup) return true;
+  }
+  return false;
+}
+
+void remember_simple_checked(const ModelMeta* model, const Q::Node& n) {
+  if (!simple_leaf(n)) return;
+  SimpleChecked& e = caches().simple_checked.slot();
+  e.model = model;
+  e.root = n.root;
+  e.negated = n.negated;
+  e.lookup = n.lookup;
 }
 
 }  // namespace duet::db::detail

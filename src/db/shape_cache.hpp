@@ -43,6 +43,20 @@ struct CachedSelect {
   std::size_t param_count = 0;
 };
 const CachedSelect* cached_select(const std::string& key);
-void remember_select(std::string key, const CompiledQuery& compiled, Vendor vendor);
+/// Returns the entry kept (valid until the next call that remembers a select).
+const CachedSelect* remember_select(std::string key, const CompiledQuery& compiled, Vendor vendor);
+
+// The common shapes (no ordering, select_related or annotations; at most one condition comparing a field
+// with a value: `World.objects.filter(id=n).get()`) are also found without building their key: their parts
+// are compared in place with the few remembered. Each entry stands for the key the general path built for
+// it, so a hit is the hit that path would have had.
+
+/// The cached select of `q`'s shape with `window`, when it is a simple shape seen before on this thread.
+const CachedSelect* cached_simple_select(const Query& q, const Window* window);
+/// Remembers `entry` (from cached_select() or remember_select() for `q`'s key) for cached_simple_select().
+void remember_simple_select(const Query& q, const Window* window, const CachedSelect* entry);
+/// shape_checked() and remember_checked() of a single condition comparing a field with a value, on a model.
+bool simple_checked(const ModelMeta* model, const Q::Node& n);
+void remember_simple_checked(const ModelMeta* model, const Q::Node& n);
 
 }  // namespace duet::db::detail

@@ -2,6 +2,8 @@
 // and compiled SQL, but every run binds its own values, and what is not a pure shape is never reused.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "models.hpp"
 
 namespace db = duet::db;
@@ -138,4 +140,66 @@ TEST_F(QueryShapeTest, ACachedShapeCarriesItsPostgresqlTextSharedByEveryQuery) {
   auto annotated = db::detail::compile_select(
       Book::objects().annotate({{"double_pages", db::F("pages") * 2}}).filter("title", "Dune").query());
   EXPECT_FALSE(annotated.native_sql);
+}
+
+TEST_F(QueryShapeTest, SimpleShapesAreToldApartByEveryPart) {
+  // The simple shapes (one condition on a value, no ordering) are found without their key: each part the
+  // key holds still makes a shape of its own, also when more shapes than the few kept take turns.
+  using Make = std::function<db::QuerySet<Book>(std::int64_t)>;
+  std::vector<Make> makes = {
+      [](std::int64_t n) { return Book::objects().filter("pages", n); },
+      [](std::int64_t n) { return Book::objects().exclude("pages", n); },
+      [](std::int64_t n) { return Book::objects().filter("pages__gt", n); },
+      [](std::int64_t n) { return Book::objects().filter("pages__lt", n); },
+      [](std::int64_t n) { return Book::objects().filter(db::F(&Book::pages).gte(n)); },
+      [](std::int64_t n) { return Book::objects().filter("pages__gt", n).slice(1); },
+      [](std::int64_t n) { return Book::objects().filter("pages__gt", n).slice(0, 2); },
+      [](std::int64_t n) { return Book::objects().filter("pages__gt", n).distinct(); },
+      [](std::int64_t n) { return Book::objects().filter("pages__gt", n).reverse(); },
+      [](std::int64_t n) { return Book::objects().filter("pages__gt", n).order_by({}); },
+      [](std::int64_t) { return Book::objects().all(); },
+      [](std::int64_t n) { return Book::objects().filter("id", n); },
+  };
+  // A compile as text: its SQL and its parameters but the first (the condition's value, which varies).
+  auto render = [](const db::CompiledQuery& c) {
+    std::string s = c.sql;
+    for (std::size_t i = 1; i < c.params.size(); ++i)
+      s += " | " + c.params[i].repr();
+    return s;
+  };
+  std::vector<std::string> first;
+  for (auto& make : makes)
+    first.push_back(render(db::detail::compile_select(make(1).query())));
+  EXPECT_NE(first[0], first[1]);  // negated
+  EXPECT_NE(first[2], first[3]);  // lookup
+  EXPECT_NE(first[3], first[4]);
+  EXPECT_NE(first[2], first[5]);  // window
+  EXPECT_NE(first[5], first[6]);
+  EXPECT_NE(first[2], first[7]);   // distinct
+  EXPECT_NE(first[0], first[10]);  // no condition
+  EXPECT_NE(first[0], first[11]);  // field
+  for (int round = 0; round < 3; ++round) {
+    for (std::size_t i = 0; i < makes.size(); ++i) {
+      auto compiled = db::detail::compile_select(makes[i](round + 2).query());
+      EXPECT_EQ(render(compiled), first[i]) << i;
+      if (i == 10) continue;  // all(): no value
+      ASSERT_FALSE(compiled.params.empty()) << i;
+      EXPECT_EQ(compiled.params[0], db::Value(round + 2)) << i;
+    }
+  }
+  // The rows follow.
+  EXPECT_EQ(titles(Book::objects().exclude("pages", 300)), (V{"Dune", "Faust"}));
+  EXPECT_EQ(titles(Book::objects().filter("pages__lt", 300)), V{"Faust"});
+  EXPECT_EQ(Book::objects().filter("pages__gt", 100).slice(0, 2).list().size(), 2u);
+}
+
+TEST_F(QueryShapeTest, ACheckedConditionIsCheckedPerModel) {
+  // `pages` passed on Book; on Author it is still an unknown name, every time.
+  EXPECT_NO_THROW(Book::objects().filter("pages", 1));
+  EXPECT_NO_THROW(Book::objects().filter("pages", 2));
+  EXPECT_THROW(Author::objects().filter("pages", 1), db::FieldError);
+  EXPECT_THROW(Author::objects().filter("pages", 1), db::FieldError);
+  EXPECT_THROW(Author::objects().exclude("pages", 1), db::FieldError);
+  // A NULL value is never a simple condition (IS NULL): checked the general way, and it compiles.
+  EXPECT_EQ(titles(Book::objects().filter("rating", db::Value())).size(), 3u);
 }

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <limits>
 
 #include "db/postgresql/pg_test.hpp"
 #include "duet/runtime/gather.hpp"
@@ -482,6 +483,54 @@ TEST(PgConnection, RawRowsHoldWhatTheConvertedRowsHold) {
     pg::Result moved = std::move(raw);
     EXPECT_EQ(moved.row_count(), 5u);
     EXPECT_EQ(moved.raw.value(0, 0).as_int(), 1);
+  });
+}
+
+// The typed reads the ORM fills integer and text fields with: where they answer, they answer what value()
+// does; NULLs, other types and integers too long to sum without overflow are left to value().
+TEST(PgConnection, RawRowsTypedReadsAgreeWithValue) {
+  run([]() -> Task<void> {
+    auto conn = co_await pg::AsyncConnection::connect(config());
+    auto sql = std::make_shared<const std::string>(
+        "SELECT * FROM (VALUES (1::int4, 'a'::text, -42::int8, ''::varchar, 9223372036854775807::int8, "
+        "1.5::float8, '2026-11-27'::date, 7::int2, true), "
+        "(NULL, NULL, '-9223372036854775808'::int8, NULL, 0::int8, NULL, NULL, -7::int2, NULL)) AS t");
+    std::vector<db::Value> no_params;
+    auto r = co_await conn.read(sql, no_params, pg::RowsAs::raw);
+    const auto& raw = r.raw;
+    EXPECT_EQ(raw.size(), 2u);
+    EXPECT_EQ(raw.columns(), 9u);
+    for (std::size_t row = 0; row < raw.size(); ++row) {
+      for (std::size_t c = 0; c < raw.columns(); ++c) {
+        const db::Value v = raw.value(row, c);
+        std::int64_t i = 0;
+        if (raw.int_at(row, c, i)) {
+          EXPECT_TRUE(v.is_int()) << row << "," << c;
+          if (v.is_int()) EXPECT_EQ(v.as_int(), i) << row << "," << c;
+        }
+        std::string_view t;
+        if (raw.text_at(row, c, t)) {
+          EXPECT_TRUE(v.is_string()) << row << "," << c;
+          if (v.is_string()) EXPECT_EQ(v.as_string(), t) << row << "," << c;
+        }
+      }
+    }
+    std::int64_t i = 0;
+    std::string_view t;
+    EXPECT_TRUE(raw.int_at(0, 0, i) && i == 1);
+    EXPECT_TRUE(raw.int_at(0, 2, i) && i == -42);
+    EXPECT_TRUE(raw.int_at(1, 7, i) && i == -7);
+    EXPECT_FALSE(raw.int_at(1, 0, i));  // NULL
+    EXPECT_FALSE(raw.int_at(0, 4, i));  // 19 digits: value()'s
+    EXPECT_FALSE(raw.int_at(0, 1, i));  // text
+    EXPECT_FALSE(raw.int_at(0, 8, i));  // bool
+    EXPECT_TRUE(raw.text_at(0, 1, t) && t == "a");
+    EXPECT_TRUE(raw.text_at(0, 3, t) && t.empty());  // empty, not NULL
+    EXPECT_TRUE(raw.text_at(0, 6, t) && t == "2026-11-27");
+    EXPECT_FALSE(raw.text_at(1, 3, t));  // NULL
+    EXPECT_FALSE(raw.text_at(0, 5, t));  // float8
+    EXPECT_FALSE(raw.text_at(0, 0, t));  // int4
+    EXPECT_EQ(raw.value(1, 2).as_int(), std::numeric_limits<std::int64_t>::min());
   });
 }
 

@@ -49,6 +49,10 @@ struct FieldInfo {
 
   Value (*get)(const void* member) = nullptr;
   void (*set)(void* member, const Value& v) = nullptr;
+  /// set() of an integer or a text, for the fields holding exactly that (null for the others): the native
+  /// PostgreSQL path fills them from the driver's text without a Value in between.
+  void (*set_int)(void* member, std::int64_t v) = nullptr;
+  void (*set_text)(void* member, std::string_view v) = nullptr;
   /// Relations: a fresh target object in the member's cache (select_related fills it); its address.
   void* (*make_related)(void* member) = nullptr;
   /// Relations: drops the cached target object (the key changed).

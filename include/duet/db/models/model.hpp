@@ -86,6 +86,11 @@ class Meta {
                                         reinterpret_cast<const char*>(&proto));
     f.get = [](const void* p) -> Value { return static_cast<const FieldT*>(p)->to_db(); };
     f.set = [](void* p, const Value& v) { static_cast<FieldT*>(p)->from_db(v); };
+    if constexpr (std::is_same_v<FieldT, ValueField<std::int64_t, FieldT::field_type>>) {
+      f.set_int = [](void* p, std::int64_t v) { *static_cast<FieldT*>(p) = v; };
+    } else if constexpr (std::is_same_v<FieldT, ValueField<std::string, FieldT::field_type>>) {
+      f.set_text = [](void* p, std::string_view v) { *static_cast<FieldT*>(p) = v; };
+    }
     if constexpr (detail::Relation<FieldT>) {
       f.related_model = []() -> const ModelMeta& { return FieldT::related_type::_meta(); };
       f.make_related = [](void* p) -> void* { return static_cast<FieldT*>(p)->_emplace_cache(); };

@@ -261,11 +261,20 @@ class QuerySet {
       return detail::on_loop([self = *this] { return self.native_list(); });
     return detail::on_strand([self = *this] { return self.cache_ ? *self.cache_ : self.fetch(); });
   }
-  Task<T> aget(Q q = {}) const {
+  Task<T> aget(Q q = {}) const& {
     if (native() && q_->prefetch_related.empty()) return native_get(*this, std::move(q));
     return detail::on_strand([self = *this, q] { return self.do_get(q); });
   }
-  Task<T> aget(std::string lookup, Expr value) const { return aget(Q(std::move(lookup), std::move(value))); }
+  /// aget() of a temporary (`World::objects().filter(...).aget()`): its query moves into the task, with no
+  /// copy of the handle (a reference count up and down less).
+  Task<T> aget(Q q = {}) && {
+    if (native() && q_->prefetch_related.empty()) return native_get(std::move(*this), std::move(q));
+    return detail::on_strand([self = std::move(*this), q] { return self.do_get(q); });
+  }
+  Task<T> aget(std::string lookup, Expr value) const& { return aget(Q(std::move(lookup), std::move(value))); }
+  Task<T> aget(std::string lookup, Expr value) && {
+    return std::move(*this).aget(Q(std::move(lookup), std::move(value)));
+  }
   // The Values overloads are plain functions over the coroutines: g++ 12 mis-compiles a braced list of
   // string literals bound directly to a coroutine's parameter.
   Task<T> acreate(Values values) const { return acreate_values(std::move(values)); }

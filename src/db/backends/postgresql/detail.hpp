@@ -32,6 +32,9 @@ void bind(const std::vector<Value>& params, BoundParams& out);
 Result convert(const PGresult* result);
 /// One value by its type OID (text format).
 Value decode(Oid type, const char* text, int length);
+/// The types decode() gives as an integer, and those it gives as their text unchanged.
+bool is_int_type(Oid type) noexcept;
+bool is_text_type(Oid type) noexcept;
 
 /// The ORM exception for a failed result (chosen by SQLSTATE class), carrying the SQLSTATE.
 std::exception_ptr make_error(const PGresult* result, std::string_view sql = {});

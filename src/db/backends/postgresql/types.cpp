@@ -113,6 +113,29 @@ BoundParams bind(const std::vector<Value>& params) {
   return b;
 }
 
+bool is_int_type(Oid type) noexcept {
+  return type == INT2OID || type == INT4OID || type == INT8OID || type == OIDOID;
+}
+
+bool is_text_type(Oid type) noexcept {
+  switch (type) {
+    case BOOLOID:
+    case BYTEAOID:
+    case INT2OID:
+    case INT4OID:
+    case INT8OID:
+    case OIDOID:
+    case FLOAT4OID:
+    case FLOAT8OID:
+    case NUMERICOID:
+    case TIMESTAMPOID:
+    case TIMESTAMPTZOID:
+      return false;
+    default:
+      return true;  // decode()'s default: the text itself
+  }
+}
+
 Value decode(Oid type, const char* text, int length) {
   switch (type) {
     case BOOLOID:
@@ -212,6 +235,33 @@ Value RawRows::value(std::size_t row, std::size_t column) const {
   // asking whether the value is NULL, one libpq call less for every other value.
   if (!text || (!*text && PQgetisnull(result_, r, c))) return Value();
   return detail::decode(PQftype(result_, c), text, PQgetlength(result_, r, c));
+}
+
+bool RawRows::int_at(std::size_t row, std::size_t column, std::int64_t& out) const {
+  const int r = static_cast<int>(row), c = static_cast<int>(column);
+  if (!detail::is_int_type(PQftype(result_, c))) return false;
+  const char* p = PQgetvalue(result_, r, c);
+  if (!p) return false;
+  // libpq ends every value with a NUL: read up to it, without asking its length. Up to 18 digits cannot
+  // overflow; longer ones, an empty text (a NULL) and anything else are value()'s.
+  const bool negative = *p == '-';
+  if (negative) ++p;
+  const char* digits = p;
+  std::uint64_t v = 0;
+  for (unsigned d; (d = static_cast<unsigned char>(*p) - unsigned{'0'}) <= 9; ++p)
+    v = v * 10 + d;
+  if (p == digits || *p != '\0' || p - digits > 18) return false;
+  out = negative ? -static_cast<std::int64_t>(v) : static_cast<std::int64_t>(v);
+  return true;
+}
+
+bool RawRows::text_at(std::size_t row, std::size_t column, std::string_view& out) const {
+  const int r = static_cast<int>(row), c = static_cast<int>(column);
+  if (!detail::is_text_type(PQftype(result_, c))) return false;
+  const char* text = PQgetvalue(result_, r, c);
+  if (!text || (!*text && PQgetisnull(result_, r, c))) return false;
+  out = std::string_view(text, static_cast<std::size_t>(PQgetlength(result_, r, c)));
+  return true;
 }
 
 Row RawRows::row(std::size_t row) const {

@@ -48,6 +48,12 @@ class RawRows {
   Value value(std::size_t row, std::size_t column) const;
   /// Row `row` as Result's rows hold it.
   Row row(std::size_t row) const;
+  /// The value at (row, column) when value() would give it as an integer (an integer column), read straight
+  /// from libpq's text; false for NULL and for other columns, which value() maps.
+  bool int_at(std::size_t row, std::size_t column, std::int64_t& out) const;
+  /// The same for a text (text, varchar, date, uuid, json...: the columns value() gives as their text); the
+  /// view is into the result.
+  bool text_at(std::size_t row, std::size_t column, std::string_view& out) const;
 
  private:
   pg_result* result_ = nullptr;
