@@ -501,7 +501,7 @@ class Connection final : public ConnectionBase {
         try {
           co_await loop_.core.app(scope_, receive_fn_, send_fn_);
         } catch (...) {
-          app_error_ = std::current_exception();
+          // Nothing to keep: a response the application did not finish is answered (500) or cut below.
         }
         app_running_ = false;
         flow_->leave();
@@ -582,7 +582,6 @@ class Connection final : public ConnectionBase {
     disconnected_ = false;
     body_error_ = 0;
     body_bytes_ = 0;
-    app_error_ = nullptr;
   }
 
   // ---- receive() and send() of the application ----
@@ -772,7 +771,6 @@ class Connection final : public ConnectionBase {
   std::string out_;
   RequestParser parser_;  // built once: parse_head() starts each head afresh
   asgi::Send send_fn_;
-  std::exception_ptr app_error_;
   HeadPlan plan_;
   asgi::HttpResponseStart start_;
   asgi::Scope scope_;
