@@ -317,20 +317,15 @@ TEST(Chain, ASyncGeneratorIsStreamedChunkByChunk) {
   EXPECT_GE(result.body_messages, 5u);  // sent as it was produced, not buffered whole
 }
 
-TEST(Chain, CancellingTheRequestCancelsTheAsyncViewAndSendsNothing) {
-  // What the server does when the client disconnects: emit on the request's cancellation slot.
-  static std::atomic<bool> view_cancelled{false};
-  duet::urls::UrlPatterns urls{path("slow/", [](HttpRequest&) -> Task<HttpResponse> {
-    try {
-      co_await duet::sleep(std::chrono::hours(1));
-    } catch (const boost::system::system_error& e) {
-      view_cancelled = e.code() == boost::asio::error::operation_aborted;
-      throw;
-    }
-    co_return HttpResponse("never");
-  })};
-  auto app = duet::handlers::get_asgi_application(
-      duet::testing::options({middleware_spec<AsyncOnly<1>>("a1"), middleware_spec<Both>("both")}, urls));
+namespace {
+
+/// What the server does when the client disconnects: GET /slow/ through `app`, and after 50 ms an emit on
+/// the request's cancellation slot. What the application's task ended with, and how many messages it sent.
+struct CancelledRequest {
+  std::exception_ptr error;
+  int sent = 0;
+};
+CancelledRequest cancel_mid_request(const duet::asgi::Application& app) {
   duet::Runtime runtime(duet::RuntimeOptions{.loops = 1});
   auto flow = runtime.new_context("GET /slow/");
   boost::asio::cancellation_signal signal;
@@ -353,9 +348,28 @@ TEST(Chain, CancellingTheRequestCancelsTheAsyncViewAndSendsNothing) {
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   boost::asio::post(flow->executor(), [&] { signal.emit(boost::asio::cancellation_type::terminal); });
   auto error = finished.get_future().get();
+  return {error, sent.load()};
+}
+
+}  // namespace
+
+TEST(Chain, CancellingTheRequestCancelsTheAsyncViewAndSendsNothing) {
+  static std::atomic<bool> view_cancelled{false};
+  duet::urls::UrlPatterns urls{path("slow/", [](HttpRequest&) -> Task<HttpResponse> {
+    try {
+      co_await duet::sleep(std::chrono::hours(1));
+    } catch (const boost::system::system_error& e) {
+      view_cancelled = e.code() == boost::asio::error::operation_aborted;
+      throw;
+    }
+    co_return HttpResponse("never");
+  })};
+  auto app = duet::handlers::get_asgi_application(
+      duet::testing::options({middleware_spec<AsyncOnly<1>>("a1"), middleware_spec<Both>("both")}, urls));
+  auto outcome = cancel_mid_request(app);
   EXPECT_TRUE(view_cancelled);
-  EXPECT_TRUE(error != nullptr);  // unwound, not answered with a 500
-  EXPECT_EQ(sent.load(), 0);
+  EXPECT_TRUE(outcome.error != nullptr);  // unwound, not answered with a 500
+  EXPECT_EQ(outcome.sent, 0);
 }
 
 TEST(Chain, AnErrorAfterTheRequestWasCancelledUnwindsWithoutA500) {
@@ -373,32 +387,11 @@ TEST(Chain, AnErrorAfterTheRequestWasCancelledUnwindsWithoutA500) {
     std::vector<duet::handlers::MiddlewareSpec> middleware;
     if (with_middleware) middleware = {middleware_spec<AsyncOnly<1>>("a1"), middleware_spec<Both>("both")};
     auto app = duet::handlers::get_asgi_application(duet::testing::options(middleware, urls));
-    duet::Runtime runtime(duet::RuntimeOptions{.loops = 1});
-    auto flow = runtime.new_context("GET /slow/");
-    boost::asio::cancellation_signal signal;
-    std::atomic<int> sent{0};
-    std::promise<std::exception_ptr> finished;
-    duet::asgi::Scope scope;
-    scope.method = "GET";
-    scope.path = scope.raw_path = "/slow/";
-    scope.headers = {{"host", "testserver"}};
-    duet::asgi::Receive receive = []() -> Task<duet::asgi::ReceiveEvent> {
-      co_return duet::asgi::ReceiveEvent(duet::asgi::HttpRequest());
-    };
-    duet::asgi::Send send = [&](duet::asgi::SendEvent) -> Task<void> {
-      ++sent;
-      co_return;
-    };
     ::testing::internal::CaptureStderr();
-    boost::asio::co_spawn(flow->executor(), app(scope, receive, send),
-                          boost::asio::bind_cancellation_slot(
-                              signal.slot(), [&](std::exception_ptr e) { finished.set_value(e); }));
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    boost::asio::post(flow->executor(), [&] { signal.emit(boost::asio::cancellation_type::terminal); });
-    auto error = finished.get_future().get();
+    auto outcome = cancel_mid_request(app);
     auto logged = ::testing::internal::GetCapturedStderr();
-    EXPECT_TRUE(error != nullptr) << "with middleware: " << with_middleware;
-    EXPECT_EQ(sent.load(), 0) << "with middleware: " << with_middleware;
+    EXPECT_TRUE(outcome.error != nullptr) << "with middleware: " << with_middleware;
+    EXPECT_EQ(outcome.sent, 0) << "with middleware: " << with_middleware;
     EXPECT_EQ(logged.find("Internal Server Error"), std::string::npos) << logged;
   }
 }
