@@ -476,7 +476,8 @@ TEST(PgPool, ManyWaitersThroughFewConnectionsLoseNoWakeUp) {
 
 // The reads a turn of the loop sends share one sync point only on one connection: spread over the least
 // busy connections, each connection would get its own send and its own server wake-up. So once a read of
-// the turn is collecting on a connection, the turn's other reads join it (up to pipeline_depth).
+// the turn is collecting on a connection, the turn's other reads join it (up to half of pipeline_depth in
+// flight there; past that, other backends run the rest in parallel).
 namespace {
 
 // Asks the pool when it starts (in gather's turn), not when the task is made: Pool::read() picks its
@@ -506,10 +507,13 @@ TEST(PgPool, TheReadsOfOneTurnGoToTheConnectionCollectingThem) {
     // Prepared on the connection that is least busy at rest (a read shares only a prepared statement);
     // the reads of the next turn then all join the first one's group there.
     auto first = co_await backend_of_read(pool);
-    auto one_turn = co_await backends_of_reads(pool, 8);
+    auto one_turn = co_await backends_of_reads(pool, 16);
     EXPECT_EQ(one_turn, std::set<std::int64_t>{first});
+    // Half of the default pipeline_depth (32) is the most one connection collects.
+    auto beyond_half = co_await backends_of_reads(pool, 24);
+    EXPECT_GT(beyond_half.size(), 1u);
 
-    // Past pipeline_depth they spill over to the other connections.
+    // A shallower pipeline spills over sooner.
     auto shallow = options(4);
     shallow.min_size = 4;
     shallow.pipeline_depth = 2;

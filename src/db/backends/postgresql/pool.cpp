@@ -376,7 +376,7 @@ namespace {
 
 /// A shared connection that can take one more query now, or null. Nothing while others wait: they are
 /// served first (and while they wait nothing is free anyway). A read goes where this turn's reads are
-/// collected already, up to a quarter of pipeline_depth in flight there: one send and one wake-up of one
+/// collected already, up to half of pipeline_depth in flight there: one send and one wake-up of one
 /// server process for them (spread over the least busy connections, a turn's reads took a send and woke a
 /// backend per connection).
 PoolSlot* ready_slot(PoolState& state, bool read) {
@@ -385,10 +385,11 @@ PoolSlot* ready_slot(PoolState& state, bool read) {
   PoolSlot* best = nullptr;
   std::size_t best_in_flight = 0;
   bool broken = false;
-  // A quarter of the pipeline: one server process runs a group's reads one after the other, so a turn's
-  // reads past that go on to other connections, whose backends run them in parallel (all of a turn's reads
-  // on one backend cost /queries?queries=20 a fifth of its requests per second at 20 connections).
-  const std::size_t group_cap = state.options.pipeline_depth / 4;
+  // Half the pipeline: one server process runs a group's reads one after the other, so a turn's reads past
+  // that go on to other connections, whose backends run them in parallel. Bigger groups cost the server
+  // less per query (fewer wake-ups, warmer caches); a quarter (8) cost /db about a tenth more CPU per
+  // request than half (docs/postgresql.md, session 22), and the whole depth was no better than half.
+  const std::size_t group_cap = state.options.pipeline_depth / 2;
   for (auto& s : state.slots) {
     if (s->leased) continue;
     if (!s->conn.is_open()) {
