@@ -166,6 +166,43 @@ TEST_F(QuerySetTest, GetAndItsErrors) {
   }
 }
 
+// get() leaves out Django's LIMIT 21 only where at most one row can match: a primary key or unique field
+// equal to a value, with no path that joins rows which repeat the object. Its answers stay the same.
+TEST_F(QuerySetTest, GetSkipsTheLimitOnlyWhereOneRowCanMatch) {
+  using db::detail::matches_at_most_one_row;
+  EXPECT_TRUE(matches_at_most_one_row(Book::objects().filter("pk", 1).query()));
+  EXPECT_TRUE(matches_at_most_one_row(Book::objects().filter("id__exact", 1).query()));
+  EXPECT_TRUE(matches_at_most_one_row(Author::objects().filter("name", "Ann").filter("age__gt", 3).query()));
+  EXPECT_TRUE(matches_at_most_one_row(
+      Book::objects().filter(Q("pk", 1) & (Q("pages__gt", 3) | Q("title", "x"))).query()));
+  EXPECT_TRUE(matches_at_most_one_row(Book::objects().filter("pk", 1).filter("author", ann.pk()).query()));
+
+  EXPECT_FALSE(matches_at_most_one_row(Book::objects().all().query()));
+  EXPECT_FALSE(matches_at_most_one_row(Book::objects().filter("title", "Emma").query()));  // not unique
+  EXPECT_FALSE(matches_at_most_one_row(Author::objects().filter("name__iexact", "ann").query()));
+  EXPECT_FALSE(matches_at_most_one_row(Book::objects().filter(Q("pk", 1) | Q("pk", 2)).query()));
+  EXPECT_FALSE(matches_at_most_one_row(Book::objects().exclude("pk", 1).query()));
+  EXPECT_FALSE(matches_at_most_one_row(Author::objects().filter("name", nullptr).query()));  // IS NULL
+  EXPECT_FALSE(matches_at_most_one_row(Author::objects().filter("pk", F("age")).query()));
+  // A reverse path repeats the author once per matching book.
+  EXPECT_FALSE(matches_at_most_one_row(
+      Author::objects().filter("pk", ann.pk()).filter("books__pages__gt", 0).query()));
+  EXPECT_FALSE(
+      matches_at_most_one_row(Book::objects().filter("pk", 1).filter("author__name", "Ann").query()));
+  EXPECT_FALSE(matches_at_most_one_row(
+      Author::objects().filter("pk", ann.pk()).annotate({{"n", db::Count("books")}}).query()));
+
+  EXPECT_EQ(Author::objects().get("name", "Bob").pk(), bob.pk());
+  EXPECT_EQ(Book::objects().get("pk", Book::objects().get("title", "Emma").pk()).title.value(), "Emma");
+  EXPECT_THROW(Author::objects().get("name", "Nobody"), Author::DoesNotExist);
+  try {
+    Author::objects().filter("pk", ann.pk()).get("books__pages__gt", 0);
+    FAIL();
+  } catch (const Author::MultipleObjectsReturned& e) {
+    EXPECT_STREQ(e.what(), "get() returned more than one Author -- it returned 2!");
+  }
+}
+
 TEST_F(QuerySetTest, OrderingSlicingFirstLast) {
   auto by_pages = Book::objects().order_by({"-pages"});
   EXPECT_EQ(by_pages.slice(0, 2).values_list_flat<std::string>("title"), (V{"Dune", "Emma"}));

@@ -167,6 +167,10 @@ std::int64_t update_many(const ModelMeta& meta, const std::vector<const void*>& 
                          const std::vector<std::string>& fields, std::string_view alias,
                          std::size_t batch_size);
 
+/// True when `q`'s condition pins its primary key or a unique field to a value (not NULL) and joins no
+/// other table's rows: at most one row can match, so get() sends it without Django's LIMIT 21.
+bool matches_at_most_one_row(const Query& q);
+
 /// The message of get()'s errors: "Book matching query does not exist."
 std::string does_not_exist_message(const ModelMeta& meta);
 std::string multiple_returned_message(const ModelMeta& meta, std::int64_t n);

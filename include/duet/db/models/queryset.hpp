@@ -463,7 +463,8 @@ class QuerySet {
   static Task<T> native_get(QuerySet qs, Q q) {
     if (!q.empty()) qs = std::move(qs).filter(q);
     // native_list()'s steps inline. Limited as do_get() does, without a copy of the query for the slice.
-    auto compiled = detail::compile_select_native(*qs.q_, !qs.q_->is_sliced(), 0, 21);
+    const bool limit = !qs.q_->is_sliced() && !detail::matches_at_most_one_row(*qs.q_);
+    auto compiled = detail::compile_select_native(*qs.q_, limit, 0, 21);
     auto executor = co_await boost::asio::this_coro::executor;
     auto result =
         co_await detail::async_run(qs.q_->alias, compiled, /*read=*/true, executor, postgresql::RowsAs::raw);
@@ -604,8 +605,9 @@ class QuerySet {
 
   T do_get(const Q& q) const {
     auto qs = q.empty() ? *this : filter(q);
-    // Two rows are enough to tell "one" from "several" (Django fetches up to 21 to report the count).
-    auto limited = qs.q_->is_sliced() ? qs : qs.slice(0, 21);
+    // Two rows are enough to tell "one" from "several" (Django fetches up to 21 to report the count). A
+    // condition that can match one row at most needs no limit.
+    auto limited = qs.q_->is_sliced() || detail::matches_at_most_one_row(*qs.q_) ? qs : qs.slice(0, 21);
     auto rows = limited.fetch();
     if (rows.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(model()));
     if (rows.size() > 1) {
