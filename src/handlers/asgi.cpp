@@ -105,7 +105,7 @@ http::HttpRequest request_of(const asgi::Scope& scope, http::BodySource& body,
   // Not owned: the body source lives in the caller's frame, as the receive function or input stream it
   // reads from does, for as long as the request is served.
   parts.body = std::shared_ptr<http::BodySource>(std::shared_ptr<void>(), &body);
-  return http::HttpRequest(std::move(parts), std::move(settings));
+  return http::HttpRequest::from_view(std::move(parts), std::move(settings));
 }
 
 // HttpResponse::serialize_headers(), lower-cased as ASGI wants, the strings moved rather than copied: the

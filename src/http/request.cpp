@@ -131,7 +131,11 @@ HttpRequest::HttpRequest(RequestParts&& parts, std::shared_ptr<const conf::Setti
   finish_construction();
 }
 
-HttpRequest::HttpRequest(RequestPartsView&& parts, std::shared_ptr<const conf::Settings> settings)
+HttpRequest HttpRequest::from_view(RequestPartsView&& parts, std::shared_ptr<const conf::Settings> settings) {
+  return HttpRequest(Borrowed{}, std::move(parts), std::move(settings));
+}
+
+HttpRequest::HttpRequest(Borrowed, RequestPartsView&& parts, std::shared_ptr<const conf::Settings> settings)
     : method(parts.method),
       path(full_path_of(parts.path, parts.root_path)),
       path_info(path_info_of(parts.path, parts.root_path)),

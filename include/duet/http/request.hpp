@@ -71,8 +71,10 @@ class HttpRequest {
   explicit HttpRequest(const RequestParts& parts,
                        std::shared_ptr<const conf::Settings> settings = conf::settings())
       : HttpRequest(RequestParts(parts), std::move(settings)) {}
-  explicit HttpRequest(RequestPartsView&& parts,
-                       std::shared_ptr<const conf::Settings> settings = conf::settings());
+  /// From borrowed parts. A named function, not a constructor: a braced list of parts would otherwise fit
+  /// both RequestParts and RequestPartsView.
+  static HttpRequest from_view(RequestPartsView&& parts,
+                               std::shared_ptr<const conf::Settings> settings = conf::settings());
   HttpRequest(HttpRequest&&) noexcept;
   ~HttpRequest();
 
@@ -147,6 +149,8 @@ class HttpRequest {
     std::optional<std::pair<std::string, std::uint16_t>> server;
     std::shared_ptr<BodySource> body;
   };
+  struct Borrowed {};
+  HttpRequest(Borrowed, RequestPartsView&& parts, std::shared_ptr<const conf::Settings> settings);
   void finish_construction();
 
   std::shared_ptr<const conf::Settings> settings_;
