@@ -112,13 +112,17 @@ http::HttpRequest request_of(const asgi::Scope& scope, http::BodySource& body,
 // response is only read for its body after this.
 asgi::Headers take_response_headers(http::HttpResponse& response) {
   auto items = std::move(response.headers).take_items();
+  const auto& cookies = response.cookies();
   asgi::Headers headers;
-  headers.reserve(items.size() + response.cookies().size());
+  headers.reserve(items.size() + cookies.size());
   for (auto& [name, value] : items) {
     std::transform(name.begin(), name.end(), name.begin(), http::ascii_lower);
-    headers.emplace_back(std::move(name), std::move(value));
+    // Move-assigned into an empty Header: its constructor takes the strings by value, two moves each.
+    auto& header = headers.emplace_back();
+    header.name = std::move(name);
+    header.value = std::move(value);
   }
-  for (const auto& cookie : response.cookies())
+  for (const auto& cookie : cookies)
     headers.emplace_back("set-cookie", cookie.output());
   return headers;
 }

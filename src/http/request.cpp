@@ -3,6 +3,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 #include <cctype>
+#include <tuple>
 
 #include "duet/http/cookies.hpp"
 #include "duet/http/encoding.hpp"
@@ -147,8 +148,15 @@ HttpRequest::HttpRequest(Borrowed, RequestPartsView&& parts, std::shared_ptr<con
              std::nullopt,
              std::nullopt,
              std::move(parts.body)} {
-  if (parts.client) parts_.client.emplace(std::string(parts.client->first), parts.client->second);
-  if (parts.server) parts_.server.emplace(std::string(parts.server->first), parts.server->second);
+  // Piecewise: the host is built in the pair, not built and then moved there.
+  if (parts.client) {
+    parts_.client.emplace(std::piecewise_construct, std::forward_as_tuple(parts.client->first),
+                          std::forward_as_tuple(parts.client->second));
+  }
+  if (parts.server) {
+    parts_.server.emplace(std::piecewise_construct, std::forward_as_tuple(parts.server->first),
+                          std::forward_as_tuple(parts.server->second));
+  }
   finish_construction();
 }
 
