@@ -88,14 +88,15 @@ std::optional<std::size_t> content_length(const asgi::Headers& headers) {
   return n;
 }
 
-// Built member by member from the scope (designated initializers: RequestParts' defaults are not made first
-// and then overwritten).
-http::RequestParts parts_of(const asgi::Scope& scope, http::BodySource& body) {
-  http::RequestParts parts{.method = scope.method,
-                           .scheme = scope.scheme,
-                           .path = scope.path,
-                           .root_path = scope.root_path,
-                           .query_string = scope.query_string};
+// The request, each string copied once from the scope straight into it (the scope outlives the request: the
+// server keeps it until the application returns).
+http::HttpRequest request_of(const asgi::Scope& scope, http::BodySource& body,
+                             std::shared_ptr<const conf::Settings> settings) {
+  http::RequestPartsView parts{.method = scope.method,
+                               .scheme = scope.scheme,
+                               .path = scope.path,
+                               .root_path = scope.root_path,
+                               .query_string = scope.query_string};
   parts.headers.reserve(scope.headers.size());
   for (const auto& header : scope.headers)
     parts.headers.emplace_back(header.name, header.value);
@@ -104,20 +105,24 @@ http::RequestParts parts_of(const asgi::Scope& scope, http::BodySource& body) {
   // Not owned: the body source lives in the caller's frame, as the receive function or input stream it
   // reads from does, for as long as the request is served.
   parts.body = std::shared_ptr<http::BodySource>(std::shared_ptr<void>(), &body);
-  return parts;
+  return http::HttpRequest::from_view(std::move(parts), std::move(settings));
 }
 
 // HttpResponse::serialize_headers(), lower-cased as ASGI wants, the strings moved rather than copied: the
 // response is only read for its body after this.
 asgi::Headers take_response_headers(http::HttpResponse& response) {
   auto items = std::move(response.headers).take_items();
+  const auto& cookies = response.cookies();
   asgi::Headers headers;
-  headers.reserve(items.size() + response.cookies().size());
+  headers.reserve(items.size() + cookies.size());
   for (auto& [name, value] : items) {
     std::transform(name.begin(), name.end(), name.begin(), http::ascii_lower);
-    headers.emplace_back(std::move(name), std::move(value));
+    // Move-assigned into an empty Header: its constructor takes the strings by value, two moves each.
+    auto& header = headers.emplace_back();
+    header.name = std::move(name);
+    header.value = std::move(value);
   }
-  for (const auto& cookie : response.cookies())
+  for (const auto& cookie : cookies)
     headers.emplace_back("set-cookie", cookie.output());
   return headers;
 }
@@ -161,7 +166,7 @@ Task<void> ASGIHandler::operator()(const asgi::Scope& scope, const asgi::Receive
                               std::string(asgi::to_string(scope.type)));
   }
   ReceiveBodySource body(receive, content_length(scope.headers));
-  http::HttpRequest request(parts_of(scope, body), settings_for_request(*handler_));
+  http::HttpRequest request = request_of(scope, body, settings_for_request(*handler_));
   http::HttpResponse response = co_await handler_->aget_response(request);
   co_await send(asgi::HttpResponseStart(response.status_code(), take_response_headers(response)));
   if (!response.streaming()) {
@@ -184,7 +189,7 @@ asgi::SyncApplication get_wsgi_application(BaseHandler::Options options) {
   auto handler = std::make_shared<BaseHandler>(in_mode(std::move(options), false));
   return [handler](const asgi::Scope& scope, asgi::InputStream& input) {
     InputStreamBodySource body(input, content_length(scope.headers));
-    http::HttpRequest request(parts_of(scope, body), settings_for_request(*handler));
+    http::HttpRequest request = request_of(scope, body, settings_for_request(*handler));
     auto response = std::make_shared<http::HttpResponse>(handler->get_response(request));
     asgi::SyncResponse out;
     out.status = response->status_code();

@@ -3,6 +3,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 #include <cctype>
+#include <tuple>
 
 #include "duet/http/cookies.hpp"
 #include "duet/http/encoding.hpp"
@@ -96,31 +97,72 @@ HttpRequest::Lazy& HttpRequest::lazy() {
   return *lazy_;
 }
 
+namespace {
+
+// The full path (root_path + path_info) of a request to `full` under the mount point `root`.
+std::string full_path_of(std::string_view full, std::string_view root) {
+  if (root.empty()) return std::string(full);
+  std::string pi(full.starts_with(root) ? full.substr(root.size()) : full);
+  while (!root.empty() && root.back() == '/')
+    root.remove_suffix(1);
+  if (auto slash = pi.find('/'); slash != std::string::npos) pi.erase(slash, 1);
+  std::string out;
+  out.reserve(root.size() + 1 + pi.size());
+  return out.append(root).append("/").append(pi);
+}
+
+// The path the URL resolver sees: `full` without the mount point.
+std::string path_info_of(std::string_view full, std::string_view root) {
+  if (!root.empty() && full.starts_with(root)) full.remove_prefix(root.size());
+  if (full.empty()) return "/";  // Django: a request to the mount point itself
+  return std::string(full);
+}
+
+}  // namespace
+
+// Each member is built from the parts in place (not default-built, then assigned).
 HttpRequest::HttpRequest(RequestParts&& parts, std::shared_ptr<const conf::Settings> settings)
-    : settings_(settings ? std::move(settings) : conf::settings()), parts_(std::move(parts)) {
-  // parts_.method, .path and .headers are taken over here and not read again: each lives on as a member.
-  method = std::move(parts_.method);
+    : method(std::move(parts.method)),
+      path(full_path_of(parts.path, parts.root_path)),
+      path_info(path_info_of(parts.path, parts.root_path)),
+      headers(std::move(parts.headers)),
+      settings_(settings ? std::move(settings) : conf::settings()),
+      parts_{std::move(parts.scheme), std::move(parts.root_path), std::move(parts.query_string),
+             std::move(parts.client), std::move(parts.server),    std::move(parts.body)} {
+  finish_construction();
+}
+
+HttpRequest HttpRequest::from_view(RequestPartsView&& parts, std::shared_ptr<const conf::Settings> settings) {
+  return HttpRequest(Borrowed{}, std::move(parts), std::move(settings));
+}
+
+HttpRequest::HttpRequest(Borrowed, RequestPartsView&& parts, std::shared_ptr<const conf::Settings> settings)
+    : method(parts.method),
+      path(full_path_of(parts.path, parts.root_path)),
+      path_info(path_info_of(parts.path, parts.root_path)),
+      headers(std::move(parts.headers)),
+      settings_(settings ? std::move(settings) : conf::settings()),
+      parts_{std::string(parts.scheme),
+             std::string(parts.root_path),
+             std::string(parts.query_string),
+             std::nullopt,
+             std::nullopt,
+             std::move(parts.body)} {
+  // Piecewise: the host is built in the pair, not built and then moved there.
+  if (parts.client) {
+    parts_.client.emplace(std::piecewise_construct, std::forward_as_tuple(parts.client->first),
+                          std::forward_as_tuple(parts.client->second));
+  }
+  if (parts.server) {
+    parts_.server.emplace(std::piecewise_construct, std::forward_as_tuple(parts.server->first),
+                          std::forward_as_tuple(parts.server->second));
+  }
+  finish_construction();
+}
+
+void HttpRequest::finish_construction() {
   for (auto& c : method)
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  const auto& root = parts_.root_path;
-  if (root.empty()) {
-    path_info = parts_.path;
-    path = std::move(parts_.path);
-  } else {
-    if (parts_.path.rfind(root, 0) == 0) {
-      path_info = parts_.path.substr(root.size());
-    } else {
-      path_info = parts_.path;
-    }
-    auto r = std::string_view(root);
-    while (!r.empty() && r.back() == '/')
-      r.remove_suffix(1);
-    auto pi = path_info;
-    if (auto slash = pi.find('/'); slash != std::string::npos) pi.erase(slash, 1);
-    path = std::string(r) + "/" + pi;
-  }
-  if (path_info.empty()) path_info = "/";  // Django: a request to the mount point itself
-  headers = HttpHeaders(std::move(parts_.headers));
   if (auto ct = headers.get("content-type")) {
     auto [main, params] = parse_header_parameters(*ct);
     content_type = std::move(main);

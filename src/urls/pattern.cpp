@@ -30,7 +30,7 @@ boost::regex compile_python_regex(std::string_view python, std::vector<std::stri
 std::optional<Pattern::Match> Pattern::match(std::string_view path) const {
   if (literal) {
     // The regex would be "^" + the escaped route (+ "\\Z" for an endpoint): the same as these comparisons.
-    if (is_endpoint ? path != *literal : !path.starts_with(*literal)) return std::nullopt;
+    if (!matches_literal(path)) return std::nullopt;
     return Match{literal->size(), {}, {}};
   }
   if (!path.starts_with(required_prefix)) return std::nullopt;

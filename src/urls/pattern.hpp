@@ -54,6 +54,11 @@ class Pattern {
   bool scanned = false;
 
   std::optional<Match> match(std::string_view path) const;
+  /// For a literal pattern only: whether `path` matches (match() without building its Match, which costs
+  /// more than the comparison). The match's end is then literal->size().
+  bool matches_literal(std::string_view path) const noexcept {
+    return is_endpoint ? path == *literal : path.starts_with(*literal);
+  }
 
  private:
   std::optional<Match> scan(std::string_view path) const;

@@ -118,11 +118,18 @@ std::optional<ResolverMatch> URLPattern::resolve(std::string_view path) const {
 }
 
 bool URLPattern::resolve_into(std::string_view path, ResolverMatch& out) const {
-  auto m = pattern_->match(path);
-  if (!m) return false;
+  if (pattern_->literal) {
+    // Most routes: a miss is one comparison, and a match has no captures.
+    if (!pattern_->matches_literal(path)) return false;
+    out.args.clear();
+    out.kwargs.clear();
+  } else {
+    auto m = pattern_->match(path);
+    if (!m) return false;
+    out.args = std::move(m->args);
+    out.kwargs = std::move(m->kwargs);
+  }
   out.func_ = &view_;
-  out.args = std::move(m->args);
-  out.kwargs = std::move(m->kwargs);
   for (const auto& [k, v] : default_kwargs_)
     set_kwarg(out.kwargs, k, v);
   out.url_name = name_;
@@ -170,9 +177,18 @@ std::vector<std::vector<std::string>> ResolverMatch::tried() const {
 // in the caller's object, each level adding its part, rather than returned and moved level by level.
 bool URLResolver::resolve_into(std::string_view path, ResolverMatch& out,
                                std::vector<std::vector<std::string>>* tried) const {
-  auto m = pattern_->match(path);
-  if (!m) return false;
-  const auto new_path = path.substr(m->end);
+  // A literal prefix (the root's "^/", most include()s) captures nothing: no Match to build.
+  std::optional<Pattern::Match> m;
+  std::size_t end;
+  if (pattern_->literal) {
+    if (!pattern_->matches_literal(path)) return false;
+    end = pattern_->literal->size();
+  } else {
+    m = pattern_->match(path);
+    if (!m) return false;
+    end = m->end;
+  }
+  const auto new_path = path.substr(end);
   std::vector<std::vector<std::string>> sub_tried;
   auto record = [&](const UrlEntry& entry) {
     if (!tried) return;
@@ -193,8 +209,8 @@ bool URLResolver::resolve_into(std::string_view path, ResolverMatch& out,
     record(entry);
     if (!matched) continue;
     // This level's captures, then its extra kwargs, then the inner match's: later entries override.
-    if (!m->kwargs.empty() || !default_kwargs_.empty()) {
-      UrlKwargs kwargs = std::move(m->kwargs);
+    if ((m && !m->kwargs.empty()) || !default_kwargs_.empty()) {
+      UrlKwargs kwargs = m ? std::move(m->kwargs) : UrlKwargs{};
       for (const auto& [k, v] : default_kwargs_)
         set_kwarg(kwargs, k, v);
       for (auto& [k, v] : out.kwargs)
@@ -202,7 +218,7 @@ bool URLResolver::resolve_into(std::string_view path, ResolverMatch& out,
       out.kwargs = std::move(kwargs);
     }
     // Positional arguments only when there are no keyword ones (Django's rule).
-    if (out.kwargs.empty() && !m->args.empty()) {
+    if (m && out.kwargs.empty() && !m->args.empty()) {
       out.args.insert(out.args.begin(), std::make_move_iterator(m->args.begin()),
                       std::make_move_iterator(m->args.end()));
     }

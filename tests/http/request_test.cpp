@@ -61,6 +61,40 @@ TEST(HttpRequest, BasicAttributes) {
   EXPECT_EQ(r.get_full_path_info(), "/caf%C3%A9/?q=1&q=2");
 }
 
+// from_view() (what the ASGI handler uses) builds the same request as the RequestParts constructor.
+TEST(HttpRequest, FromViewMatchesRequestParts) {
+  const std::string path = "/app/caf\xC3\xA9/", root = "/app/", query = "q=1", host = "10.0.0.1";
+  for (const std::string_view mount : {std::string_view(), std::string_view(root)}) {
+    RequestParts parts{.method = "post",
+                       .scheme = "https",
+                       .path = path,
+                       .root_path = std::string(mount),
+                       .query_string = query,
+                       .headers = {{"content-type", "text/plain; charset=latin-1"}, {"host", "h"}},
+                       .client = std::pair<std::string, std::uint16_t>(host, 5000),
+                       .server = std::pair<std::string, std::uint16_t>("srv", 8000)};
+    RequestPartsView view{.method = "post",
+                          .scheme = "https",
+                          .path = path,
+                          .root_path = mount,
+                          .query_string = query,
+                          .headers = parts.headers,
+                          .client = std::pair<std::string_view, std::uint16_t>(host, 5000),
+                          .server = std::pair<std::string_view, std::uint16_t>("srv", 8000)};
+    HttpRequest a(std::move(parts), make_settings());
+    HttpRequest b = HttpRequest::from_view(std::move(view), make_settings());
+    EXPECT_EQ(b.method, "POST");
+    EXPECT_EQ(b.path, a.path);
+    EXPECT_EQ(b.path_info, a.path_info);
+    EXPECT_EQ(b.content_type, "text/plain");
+    EXPECT_EQ(b.encoding, "latin-1");
+    EXPECT_EQ(b.headers.items(), a.headers.items());
+    EXPECT_EQ(b.META(), a.META());
+    EXPECT_EQ(b.scheme(), "https");
+    EXPECT_EQ(b.get_full_path(), a.get_full_path());
+  }
+}
+
 TEST(HttpRequest, UnderscoreHeadersAreDropped) {
   auto r = make({.headers = {{"X_Forwarded_For", "spoof"}, {"X-Forwarded-For", "real"}}});
   EXPECT_EQ(r.META()["HTTP_X_FORWARDED_FOR"], "real");

@@ -45,6 +45,21 @@ struct RequestParts {
   std::shared_ptr<BodySource> body{};
 };
 
+/// The same parts borrowed from a server that keeps its own copy of them (an ASGI scope): each string is
+/// then copied once, straight into the request, instead of into RequestParts and moved from there (seven
+/// string moves a request). The headers are owned: the request keeps them as they are.
+struct RequestPartsView {
+  std::string_view method = "GET";
+  std::string_view scheme = "http";
+  std::string_view path = "/";
+  std::string_view root_path{};
+  std::string_view query_string{};
+  std::vector<std::pair<std::string, std::string>> headers{};
+  std::optional<std::pair<std::string_view, std::uint16_t>> client{};
+  std::optional<std::pair<std::string_view, std::uint16_t>> server{};
+  std::shared_ptr<BodySource> body{};
+};
+
 /// A request. Plain attributes are data members (method, path, path_info, headers, content_type, ...);
 /// what Django computes lazily is a member function: GET(), POST(), COOKIES(), FILES(), META(), body(),
 /// scheme(). Reading the form or body may block on a streaming body source: async code calls
@@ -56,6 +71,10 @@ class HttpRequest {
   explicit HttpRequest(const RequestParts& parts,
                        std::shared_ptr<const conf::Settings> settings = conf::settings())
       : HttpRequest(RequestParts(parts), std::move(settings)) {}
+  /// From borrowed parts. A named function, not a constructor: a braced list of parts would otherwise fit
+  /// both RequestParts and RequestPartsView.
+  static HttpRequest from_view(RequestPartsView&& parts,
+                               std::shared_ptr<const conf::Settings> settings = conf::settings());
   HttpRequest(HttpRequest&&) noexcept;
   ~HttpRequest();
 
@@ -121,8 +140,21 @@ class HttpRequest {
   void check_body_readable() const;
   std::string full_path(std::string_view p, bool force_append_slash);
 
+  /// What the constructors leave of the parts (method, path and headers become public members).
+  struct Origin {
+    std::string scheme;
+    std::string root_path;
+    std::string query_string;
+    std::optional<std::pair<std::string, std::uint16_t>> client;
+    std::optional<std::pair<std::string, std::uint16_t>> server;
+    std::shared_ptr<BodySource> body;
+  };
+  struct Borrowed {};
+  HttpRequest(Borrowed, RequestPartsView&& parts, std::shared_ptr<const conf::Settings> settings);
+  void finish_construction();
+
   std::shared_ptr<const conf::Settings> settings_;
-  RequestParts parts_;
+  Origin parts_;
   struct Lazy;  // GET, POST, FILES, COOKIES, META and body once computed
   Lazy& lazy();
   std::unique_ptr<Lazy> lazy_;
