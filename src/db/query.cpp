@@ -27,7 +27,12 @@ void Query::add_q(const Q& q, bool negate) {
   // Compile the new condition alone now, so a bad name fails here and not when the query runs. A shape
   // that passed before (on this thread) passes again: only names and lookups are checked, never values.
   if (annotations.empty() && detail::simple_checked(model, *added.node())) {
-    where = where & added;
+    // The first condition is the whole tree: no combine() (its copy and the temporary it returns).
+    if (where.empty()) {
+      where = added;
+    } else {
+      where = where & added;
+    }
     return;
   }
   thread_local std::string key;  // reused: no allocation per filter() once it has grown
