@@ -32,11 +32,8 @@ Expr::Expr() {
   node_ = std::shared_ptr<const ExprNode>(std::shared_ptr<void>(), &null_node);
 }
 
-Expr::Expr(Value v) {
-  auto n = make(Kind::Value);
-  n->value = std::move(v);
-  node_ = std::move(n);
-}
+// Built in place (filter("id", n) makes one per query): not a default node whose members are then assigned.
+Expr::Expr(Value v) : node_(std::make_shared<ExprNode>(Kind::Value, std::move(v))) {}
 
 Expr::Expr(std::vector<Value> values) {
   auto n = make(Kind::List);
@@ -178,12 +175,8 @@ F F::day() const {
 
 Q::Q(std::string lookup, Expr rhs, const ModelMeta* root) {
   if (lookup.empty()) throw FieldError("Q(): empty lookup");
-  auto n = std::make_shared<Node>();
-  n->type = Node::Type::Leaf;
-  n->lookup = std::move(lookup);
-  n->rhs = std::move(rhs);
-  n->root = root;
-  node_ = std::move(n);
+  // Built in place, as Expr(Value): a default Node would make its NULL Expr only to assign `rhs` over it.
+  node_ = std::make_shared<Node>(Node::Type::Leaf, false, std::move(lookup), std::move(rhs), root);
 }
 
 Q Q::combine(Node::Type type, const Q& a, const Q& b) {

@@ -27,7 +27,12 @@ void Query::add_q(const Q& q, bool negate) {
   // Compile the new condition alone now, so a bad name fails here and not when the query runs. A shape
   // that passed before (on this thread) passes again: only names and lookups are checked, never values.
   if (annotations.empty() && detail::simple_checked(model, *added.node())) {
-    where = where & added;
+    // The first condition is the whole tree: no combine() (its copy and the temporary it returns).
+    if (where.empty()) {
+      where = added;
+    } else {
+      where = where & added;
+    }
     return;
   }
   thread_local std::string key;  // reused: no allocation per filter() once it has grown
@@ -212,10 +217,15 @@ CompiledQuery compile_select_in(const Query& q, const Window* window, bool nativ
   const std::int64_t low = window ? window->low_mark : q.low_mark;
   const std::optional<std::int64_t>& high = window ? window->high_mark : q.high_mark;
   auto from_cache = [&](const CachedSelect* hit) {
+    const CompiledQuery& cached = hit->compiled;
     CompiledQuery out;
-    if (!native || !hit->compiled.native_sql) out.sql = hit->compiled.sql;
-    out.plan = hit->compiled.plan;
-    out.native_sql = hit->compiled.native_sql;
+    if (!native || !cached.native_sql) out.sql = cached.sql;
+    // Most plans are a column count alone: their empty vectors are not copy-assigned.
+    out.plan.base_columns = cached.plan.base_columns;
+    out.plan.first_annotation = cached.plan.first_annotation;
+    if (!cached.plan.related.empty()) out.plan.related = cached.plan.related;
+    if (!cached.plan.annotation_names.empty()) out.plan.annotation_names = cached.plan.annotation_names;
+    out.native_sql = cached.native_sql;
     out.params.reserve(hit->param_count);  // one allocation, not one per value pushed
     if (auto& root = q.where.node()) append_params(*root, out.params);
     if (low != 0 || high) Operations(hit->vendor).limit_params(low, high, out.params);

@@ -97,7 +97,7 @@ class AsyncConnection::Impl : public std::enable_shared_from_this<AsyncConnectio
   /// `cancel_slot`: where a cancellation of the awaiting coroutine arrives (the handler's own slot is not
   /// used: see run_query).
   void submit(std::string_view sql, const std::shared_ptr<const std::string>& shared_text,
-              std::vector<Value> params, ResultHandler handler, Executor target, bool shared_read = false,
+              std::vector<Value>&& params, ResultHandler handler, Executor target, bool shared_read = false,
               bool raw_rows = false, asio::cancellation_slot cancel_slot = {});
   void wait_notification(NotificationHandler handler);
   void close() noexcept;
@@ -346,7 +346,7 @@ Task<void> AsyncConnection::Impl::check_isolation() {
 
 void AsyncConnection::Impl::submit(std::string_view sql,
                                    const std::shared_ptr<const std::string>& shared_text,
-                                   std::vector<Value> params, ResultHandler handler, Executor target,
+                                   std::vector<Value>&& params, ResultHandler handler, Executor target,
                                    bool shared_read, bool raw_rows, asio::cancellation_slot cancel_slot) {
   if (!conn_ || broken_) {
     complete(executor_, std::move(handler),
@@ -756,14 +756,33 @@ struct OutcomeHandler {
   }
 };
 
+// A query's text: the caller's own, or one it keeps shared (the ORM's shapes), which submit() finds its
+// statement by.
+const std::shared_ptr<const std::string> kNoSharedText;
+std::string_view text_of(const std::string& sql) {
+  return sql;
+}
+std::string_view text_of(const std::shared_ptr<const std::string>& sql) {
+  return *sql;
+}
+const std::shared_ptr<const std::string>& shared_text_of(const std::string&) {
+  return kNoSharedText;
+}
+const std::shared_ptr<const std::string>& shared_text_of(const std::shared_ptr<const std::string>& sql) {
+  return sql;
+}
+
 /// AsyncConnection::query's coroutine. It owns the connection's state from the call on, not the handle: a
 /// Pool hands out this task for a connection of its own (see Pool::query), which may be pruned meanwhile.
-Task<Result> run_query(std::shared_ptr<AsyncConnection::Impl> impl, std::string sql,
-                       std::shared_ptr<const std::string> shared_sql, std::vector<Value> params,
+/// `Text`: std::string or a shared text. One of them per frame, not both: the ORM's reads (a shared text
+/// each) moved an empty string into every frame and destroyed it again.
+template <class Text>
+Task<Result> run_query(std::shared_ptr<AsyncConnection::Impl> impl, Text sql, std::vector<Value> params,
                        bool shared_read, bool raw_rows = false) {
   if (!impl) throw ProgrammingError("query() on an AsyncConnection that is not connected");
   Executor target = co_await asio::this_coro::executor;
-  std::string_view text = shared_sql ? std::string_view(*shared_sql) : std::string_view(sql);
+  const std::string_view text = text_of(sql);
+  const std::shared_ptr<const std::string>& shared_sql = shared_text_of(sql);
   // A deferred operation, not use_awaitable: the awaitable takes it as it is, where use_awaitable starts a
   // coroutine of its own (a frame per query). The handler reaches ResultHandler (held in place: it is two
   // pointers) without its cancellation slot (OutcomeHandler associates none): submit() installs its
@@ -785,22 +804,22 @@ Task<Result> run_query(std::shared_ptr<AsyncConnection::Impl> impl, std::string 
 }  // namespace
 
 Task<Result> AsyncConnection::query(std::string sql, std::vector<Value> params) {
-  return run_query(impl_, std::move(sql), nullptr, std::move(params), false);
+  return run_query(impl_, std::move(sql), std::move(params), false);
 }
 
 Task<Result> AsyncConnection::read(std::string sql, std::vector<Value> params) {
-  return run_query(impl_, std::move(sql), nullptr, std::move(params), true);
+  return run_query(impl_, std::move(sql), std::move(params), true);
 }
 
 Task<Result> AsyncConnection::query(std::shared_ptr<const std::string> sql, std::vector<Value> params) {
   if (!sql) throw ProgrammingError("query() without SQL");
-  return run_query(impl_, {}, std::move(sql), std::move(params), false);
+  return run_query(impl_, std::move(sql), std::move(params), false);
 }
 
 Task<Result> AsyncConnection::read(std::shared_ptr<const std::string> sql, std::vector<Value> params,
                                    RowsAs rows_as) {
   if (!sql) throw ProgrammingError("read() without SQL");
-  return run_query(impl_, {}, std::move(sql), std::move(params), true, rows_as == RowsAs::raw);
+  return run_query(impl_, std::move(sql), std::move(params), true, rows_as == RowsAs::raw);
 }
 
 Task<std::int64_t> AsyncConnection::execute(std::string sql, std::vector<Value> params) {
