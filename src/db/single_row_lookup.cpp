@@ -21,47 +21,47 @@ const FieldInfo* first_step(const ModelMeta& meta, std::string_view lookup, std:
   return meta.find_field(head);
 }
 
-/// True when every condition of the tree is on a column of the model's own table: a key compared as is,
-/// never followed (a reverse or many-to-many path joins rows that can repeat the model's row).
-bool joins_nothing(const ModelMeta& meta, const Node& n) {
-  if (n.type != Node::Type::Leaf) {
-    for (auto& child : n.children) {
-      if (!joins_nothing(meta, *child)) return false;
-    }
-    return true;
-  }
-  if (n.root && n.root != &meta) return false;
-  std::string_view rest;
-  const FieldInfo* f = first_step(meta, n.lookup, rest);
-  if (!f) return false;
-  if (rest.find("__") != std::string_view::npos) return false;
-  return !f->is_relation() || rest.empty() || rest == "exact";
-}
+/// What one walk of a condition tree finds out.
+struct Verdict {
+  /// A condition may join rows that repeat the model's row: a path through a relation (a reverse or
+  /// many-to-many one can), or a name not resolved here. Conservative: every followed key counts.
+  bool may_repeat = false;
+  /// A condition ANDed at the top is `primary key or unique field = value`. Not NULL: `IS NULL` can match
+  /// many rows of a nullable unique field.
+  bool pins = false;
+};
 
-/// True when a condition ANDed at the top of the tree is `primary key or unique field = value` (not NULL:
-/// `IS NULL` can match many rows of a nullable unique field).
-bool pins_one_row(const ModelMeta& meta, const Node& n) {
-  if (n.negated || n.type == Node::Type::Or) return false;
-  if (n.type == Node::Type::And) {
+/// One walk, each lookup resolved once (get() asks this of every query it runs). `top`: still on the
+/// chain of non-negated ANDs from the root, where a pinning condition holds for the whole query.
+void classify(const ModelMeta& meta, const Node& n, bool top, Verdict& v) {
+  if (n.type != Node::Type::Leaf) {
+    const bool and_chain = top && !n.negated && n.type == Node::Type::And;
     for (auto& child : n.children) {
-      if (pins_one_row(meta, *child)) return true;
+      classify(meta, *child, and_chain, v);
+      if (v.may_repeat) return;
     }
-    return false;
+    return;
   }
   std::string_view rest;
-  const FieldInfo* f = first_step(meta, n.lookup, rest);
-  if (!f || !(f->primary_key || f->unique)) return false;
-  if (!rest.empty() && rest != "exact") return false;
-  const ExprNode& rhs = n.rhs.node();
-  return rhs.kind == Expr::Kind::Value && !rhs.value.is_null();
+  const FieldInfo* f = n.root && n.root != &meta ? nullptr : first_step(meta, n.lookup, rest);
+  if (!f || rest.find("__") != std::string_view::npos ||
+      (f->is_relation() && !rest.empty() && rest != "exact")) {
+    v.may_repeat = true;
+    return;
+  }
+  if (top && !n.negated && (f->primary_key || f->unique) && (rest.empty() || rest == "exact")) {
+    const ExprNode& rhs = n.rhs.node();
+    if (rhs.kind == Expr::Kind::Value && !rhs.value.is_null()) v.pins = true;
+  }
 }
 
 }  // namespace
 
 bool matches_at_most_one_row(const Query& q) {
   if (q.where.empty() || !q.annotations.empty()) return false;
-  const Node& root = *q.where.node();
-  return pins_one_row(*q.model, root) && joins_nothing(*q.model, root);
+  Verdict v;
+  classify(*q.model, *q.where.node(), true, v);
+  return v.pins && !v.may_repeat;
 }
 
 }  // namespace duet::db::detail
