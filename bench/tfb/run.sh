@@ -121,6 +121,9 @@ wait_up "http://127.0.0.1:$DJANGO_PORT/plaintext"
 printf '# %s s per row after %s s of warm-up, %s workers each; duet %s vs Django %s under gunicorn (%s); load average %s\n' \
   "$DURATION" "$WARMUP" "$WORKERS" "$(basename "$TFB")" "$(/usr/bin/python3 -c 'import django; print(django.get_version())')" \
   "$DB" "$(cut -d' ' -f1-3 /proc/loadavg)"
+# Which machine: the same kind of machine has come with different processors from one session to the next,
+# and the database rows moved more with it than nginx's plaintext did (docs/postgresql.md).
+echo "# cpu: $(awk -F': ' '/^model name/ {n = $2} /^cpu family/ {f = $2} /^model\t/ {m = $2} /^$/ {exit} END {print n " (family " f ", model " m ")"}' /proc/cpuinfo), $(nproc) cores"
 if [[ -r $AUTOGROUP_FILE ]]; then
   echo "# kernel.sched_autogroup_enabled: $(cat "$AUTOGROUP_FILE")${AUTOGROUP_RESTORE:+ for this run (was $AUTOGROUP_RESTORE; restored at the end)}"
 fi
@@ -151,6 +154,11 @@ if [[ -x /usr/sbin/nginx && -z $ROWS ]] || [[ " $ROWS " == *" nginx_plaintext "*
 fi
 scaled() { [[ -n $NGINX_PORT && " db queries_20 queries_20_256 " == *" $1 "* ]]; }
 reference() { [[ $1 == db ]] && echo 0.45 || echo 0.061; }
+
+# The CPU time the hypervisor gave to other guests (/proc/stat's steal) over the run, as a share of all: a
+# host busy with its other guests shows here, where it only slows everything else.
+cpu_times() { awk '$1 == "cpu" {t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t}' /proc/stat; }
+read -r STEAL0 TOTAL0 < <(cpu_times)
 
 declare -A duet_rps
 declare -A per_nginx
@@ -200,3 +208,5 @@ if [[ -n $NGINX_PORT ]]; then
     echo "$name.duet_per_nginx_plaintext: ${per_nginx[$name]} (reference framework: $(reference "$name"))"
   done
 fi
+read -r steal1 total1 < <(cpu_times)
+echo "# host steal time during the run: $(awk -v s=$((steal1 - STEAL0)) -v t=$((total1 - TOTAL0)) 'BEGIN { printf "%.1f", (t > 0) ? 100 * s / t : 0 }')% of CPU time"
