@@ -136,39 +136,6 @@ void hydrate(const ModelMeta& meta, void* obj, ModelState& state, const postgres
   mark_loaded(state, alias);
 }
 
-std::optional<CompiledQuery> compile_save_update(const ModelMeta& meta, void* obj, ModelState& state,
-                                                 const std::vector<std::string>& update_fields) {
-  const FieldInfo& pk = meta.pk();
-  CompiledQuery out;
-  std::string sets;
-  if (!update_fields.empty()) {
-    for (auto& name : update_fields) {
-      const FieldInfo* f = meta.find_field(name);
-      if (!f || f->primary_key) {
-        throw ValueError(
-            fmt::format("The following fields do not exist in this model, are m2m fields, or are "
-                        "non-concrete fields: {}",
-                        name));
-      }
-      if (f->auto_now) f->assign(obj, Value(auto_field_now()));
-      sets += (sets.empty() ? "" : ", ") + quote_name(f->column) + " = ?";
-      out.params.push_back(f->value_of(obj));
-    }
-  } else {
-    stamp_auto_fields(meta, obj, state.adding);
-    for (auto& f : meta.fields) {
-      if (f.primary_key) continue;
-      sets += (sets.empty() ? "" : ", ") + quote_name(f.column) + " = ?";
-      out.params.push_back(f.value_of(obj));
-    }
-  }
-  if (sets.empty()) return std::nullopt;
-  out.params.push_back(pk.value_of(obj));
-  out.sql =
-      fmt::format("UPDATE {} SET {} WHERE {} = ?", quote_name(meta.db_table), sets, quote_name(pk.column));
-  return out;
-}
-
 CompiledQuery compile_save_insert(const ModelMeta& meta, void* obj) {
   stamp_auto_fields(meta, obj, true);
   CompiledQuery out;
@@ -201,10 +168,8 @@ void finish_insert(const ModelMeta& meta, void* obj, ModelState& state, const po
 
 Task<void> async_save(const ModelMeta& meta, void* obj, ModelState& state, const std::string& alias,
                       bool force_insert, const std::vector<std::string>& update_fields) {
-  const bool has_pk = !meta.pk().value_of(obj).is_null();
-  if (!update_fields.empty() && !has_pk)
-    throw ValueError("Cannot force an update in save() with no primary key.");
-  if (has_pk && !force_insert) {
+  check_save_options(meta, obj, force_insert, update_fields);
+  if (!force_insert && !meta.pk().value_of(obj).is_null()) {
     auto update = compile_save_update(meta, obj, state, update_fields);
     std::int64_t n = 1;
     if (update) n = (co_await async_run(alias, *update)).rows_affected;

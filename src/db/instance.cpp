@@ -37,6 +37,47 @@ void stamp_auto_fields(const ModelMeta& meta, void* obj, bool adding) {
   }
 }
 
+void check_save_options(const ModelMeta& meta, const void* obj, bool force_insert,
+                        const std::vector<std::string>& update_fields) {
+  if (update_fields.empty()) return;
+  if (force_insert) throw ValueError("Cannot force both insert and updating in model saving.");
+  if (meta.pk().value_of(obj).is_null())
+    throw ValueError("Cannot force an update in save() with no primary key.");
+}
+
+std::optional<CompiledQuery> compile_save_update(const ModelMeta& meta, void* obj, const ModelState& state,
+                                                 const std::vector<std::string>& update_fields) {
+  const FieldInfo& pk = meta.pk();
+  CompiledQuery out;
+  std::string sets;
+  if (!update_fields.empty()) {
+    for (auto& name : update_fields) {
+      const FieldInfo* f = meta.find_field(name);
+      if (!f || f->primary_key) {
+        throw ValueError(
+            fmt::format("The following fields do not exist in this model, are m2m fields, or are "
+                        "non-concrete fields: {}",
+                        name));
+      }
+      if (f->auto_now) f->assign(obj, Value(auto_field_now()));
+      sets += (sets.empty() ? "" : ", ") + quote_name(f->column) + " = ?";
+      out.params.push_back(f->value_of(obj));
+    }
+  } else {
+    stamp_auto_fields(meta, obj, state.adding);
+    for (auto& f : meta.fields) {
+      if (f.primary_key) continue;
+      sets += (sets.empty() ? "" : ", ") + quote_name(f.column) + " = ?";
+      out.params.push_back(f.value_of(obj));
+    }
+  }
+  if (sets.empty()) return std::nullopt;
+  out.params.push_back(pk.value_of(obj));
+  out.sql =
+      fmt::format("UPDATE {} SET {} WHERE {} = ?", quote_name(meta.db_table), sets, quote_name(pk.column));
+  return out;
+}
+
 namespace {
 
 // The columns an INSERT writes: all but an auto key that is still NULL. Fills defaults first.
@@ -152,53 +193,19 @@ void save_object(const ModelMeta& meta, void* obj, ModelState& state, std::strin
                  bool force_insert, const std::vector<std::string>& update_fields) {
   auto& conn = connections[alias];
   const FieldInfo& pk = meta.pk();
-  Value pkv = pk.value_of(obj);
-  if (!update_fields.empty()) {
-    if (pkv.is_null()) throw ValueError("Cannot force an update in save() with no primary key.");
-    std::string sets;
-    std::vector<Value> params;
-    for (auto& name : update_fields) {
-      const FieldInfo* f = meta.find_field(name);
-      if (!f || f->primary_key) {
-        throw ValueError(
-            fmt::format("The following fields do not exist in this model, are m2m fields, or are "
-                        "non-concrete fields: {}",
-                        name));
-      }
-      if (f->auto_now) f->assign(obj, Value(auto_field_now()));
-      sets += (sets.empty() ? "" : ", ") + quote_name(f->column) + " = ?";
-      params.push_back(f->value_of(obj));
-    }
-    params.push_back(pkv);
-    auto n = conn.execute(
-        fmt::format("UPDATE {} SET {} WHERE {} = ?", quote_name(meta.db_table), sets, quote_name(pk.column)),
-        params);
-    if (n == 0) throw DatabaseError("Save with update_fields did not affect any rows.");
-    state.adding = false;
-    state.db = std::string(alias);
-    return;
-  }
-  stamp_auto_fields(meta, obj, state.adding);
-  if (!pkv.is_null() && !force_insert) {
-    std::string sets;
-    std::vector<Value> params;
-    for (auto& f : meta.fields) {
-      if (f.primary_key) continue;
-      sets += (sets.empty() ? "" : ", ") + quote_name(f.column) + " = ?";
-      params.push_back(f.value_of(obj));
-    }
-    params.push_back(pkv);
-    std::int64_t n = 1;
-    if (!sets.empty()) {
-      n = conn.execute(fmt::format("UPDATE {} SET {} WHERE {} = ?", quote_name(meta.db_table), sets,
-                                   quote_name(pk.column)),
-                       params);
-    }
+  check_save_options(meta, obj, force_insert, update_fields);
+  if (!force_insert && !pk.value_of(obj).is_null()) {
+    auto update = compile_save_update(meta, obj, state, update_fields);
+    std::int64_t n = update ? conn.execute(update->sql, update->params) : 1;
+    if (!update_fields.empty() && n == 0)
+      throw DatabaseError("Save with update_fields did not affect any rows.");
     if (n > 0) {
       state.adding = false;
       state.db = std::string(alias);
       return;
     }
+  } else {
+    stamp_auto_fields(meta, obj, state.adding);
   }
   auto fields = insert_fields(meta, obj);
   std::string cols;

@@ -117,6 +117,39 @@ TEST_F(AsyncOrmTest, CrudTwins) {
   run([] { return crud_twins(); });
 }
 
+// asave() checks its options as save() does (test_models.cpp), before anything is written.
+Task<void> asave_refuses_conflicting_options() {
+  auto authors = Author::objects();
+  db::Values ann_fields{{"name", "Ann"}, {"age", 30}};
+  auto ann = co_await authors.acreate(ann_fields);
+  ann.bio = "changed";
+  db::SaveOptions both{.force_insert = true, .update_fields = {"bio"}};
+  std::string error;
+  try {
+    co_await ann.asave(both);
+  } catch (const db::ValueError& e) {
+    error = e.what();
+  }
+  EXPECT_EQ(error, "Cannot force both insert and updating in model saving.");
+  Author fresh;
+  fresh.name = "Bob";
+  db::SaveOptions only_name{.update_fields = {"name"}};
+  error.clear();
+  try {
+    co_await fresh.asave(only_name);
+  } catch (const db::ValueError& e) {
+    error = e.what();
+  }
+  EXPECT_EQ(error, "Cannot force an update in save() with no primary key.");
+  EXPECT_EQ(co_await authors.acount(), 1);
+  auto stored = co_await authors.aget("pk", ann.pk());
+  EXPECT_EQ(stored.bio.value(), "");
+}
+
+TEST_F(AsyncOrmTest, AsaveRefusesConflictingOptions) {
+  run([] { return asave_refuses_conflicting_options(); });
+}
+
 TEST_F(AsyncOrmTest, AiteratorStreamsInChunks) {
   std::vector<Book> books(25);
   auto a = Author::objects().create({{"name", "Ann"}});

@@ -107,6 +107,29 @@ TEST_F(DbTest, SaveWithUpdateFieldsWritesOnlyThose) {
   EXPECT_EQ(now.bio.value(), "changed");
 }
 
+// Django's checks, the same on the sync and the async path (test_async.cpp): nothing is written.
+TEST_F(DbTest, SaveRefusesUpdateFieldsWithForceInsertOrWithoutKey) {
+  auto a = author("Ann", 30);
+  a.bio = "changed";
+  try {
+    a.save({.force_insert = true, .update_fields = {"bio"}});
+    ADD_FAILURE() << "force_insert with update_fields saved";
+  } catch (const db::ValueError& e) {
+    EXPECT_STREQ(e.what(), "Cannot force both insert and updating in model saving.");
+  }
+  Author fresh;
+  fresh.name = "Bob";
+  try {
+    fresh.save({.update_fields = {"name"}});
+    ADD_FAILURE() << "update_fields without a primary key saved";
+  } catch (const db::ValueError& e) {
+    EXPECT_STREQ(e.what(), "Cannot force an update in save() with no primary key.");
+  }
+  EXPECT_THROW(a.save({.update_fields = {"nope"}}), db::ValueError);
+  EXPECT_EQ(Author::objects().count(), 1);
+  EXPECT_EQ(Author::objects().get("pk", a.pk()).bio.value(), "");
+}
+
 TEST_F(DbTest, DefaultsAndAutoNowAdd) {
   auto a = author("Ann");
   Book b;

@@ -49,11 +49,9 @@ CompiledQuery compile_select_native(const Query& q, bool windowed = false, std::
 Task<postgresql::Result> async_run_sql(const std::string& alias, std::string& sql, std::vector<Value>& params,
                                        bool read = false);
 
-/// The statements of model instances, compiled without running (the async save path). An UPDATE of every
-/// concrete field by primary key (nullopt when there is nothing to update), an INSERT ... RETURNING the key.
-/// Both apply auto_now/auto_now_add and defaults to the object first, as the sync save() does.
-std::optional<CompiledQuery> compile_save_update(const ModelMeta& meta, void* obj, ModelState& state,
-                                                 const std::vector<std::string>& update_fields);
+/// The INSERT ... RETURNING the key of the async save path, compiled without running; it applies
+/// auto_now/auto_now_add and defaults to the object first, as the sync save() does. (The UPDATE both paths
+/// try first is compile_save_update, src/db/auto_fields.hpp.)
 CompiledQuery compile_save_insert(const ModelMeta& meta, void* obj);
 /// After an INSERT ... RETURNING: sets the key from the returned row and marks the instance saved.
 void finish_insert(const ModelMeta& meta, void* obj, ModelState& state, const postgresql::Result& result,
