@@ -76,6 +76,9 @@ struct SimpleSelect {
   std::string alias;
   std::string lookup;
   const CachedSelect* entry = nullptr;
+  /// get()'s verdict on the shape (window aside), when get() compiled it with this entry's window:
+  /// -1 not known, 1 at most one row can match (no window), 0 several can ([0:21]).
+  signed char one_row = -1;
 
   bool matches(const Query& q, const Q::Node* leaf, unsigned f) const {
     if (model != q.model || flags != f) return false;
@@ -277,6 +280,38 @@ void remember_simple_select(const Query& q, const Window* window, const CachedSe
     e.lookup.clear();
   }
   e.entry = entry;
+  e.one_row = -1;
+}
+
+const CachedSelect* cached_simple_get(const Query& q, bool& limited) {
+  const Q::Node* leaf = nullptr;
+  if (!simple_select(q, leaf)) return nullptr;
+  const unsigned unlimited = simple_flags(q, nullptr, leaf);
+  constexpr unsigned high_mark = 16u;  // simple_flags()'s bit for a window's end
+  auto& t = caches().simple_selects;
+  for (std::size_t i = 0; i < t.size; ++i) {
+    const SimpleSelect& e = t.entries[i];
+    if (e.one_row < 0) continue;
+    if (e.matches(q, leaf, e.one_row ? unlimited : unlimited | high_mark)) {
+      limited = e.one_row == 0;
+      return e.entry;
+    }
+  }
+  return nullptr;
+}
+
+void remember_simple_get(const Query& q, const Window* window, bool one_row) {
+  const Q::Node* leaf = nullptr;
+  if (!simple_select(q, leaf)) return;
+  const unsigned flags = simple_flags(q, window, leaf);
+  auto& t = caches().simple_selects;
+  for (std::size_t i = 0; i < t.size; ++i) {
+    SimpleSelect& e = t.entries[i];
+    if (e.matches(q, leaf, flags)) {
+      e.one_row = one_row ? 1 : 0;
+      return;
+    }
+  }
 }
 
 namespace {
