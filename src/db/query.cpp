@@ -213,32 +213,34 @@ namespace {
 
 /// compile_select, with `window`'s limits instead of q's when given (q is then unsliced). `native`: for the
 /// async PostgreSQL path, which only reads native_sql: a cached shape's `?` text is not copied.
-CompiledQuery compile_select_in(const Query& q, const Window* window, bool native = false) {
+/// The query of a cached shape: its SQL and plan copied, `q`'s parameters collected (see compile_select_in).
+CompiledQuery from_cache(const CachedSelect* hit, const Query& q, const Window* window, bool native) {
   const std::int64_t low = window ? window->low_mark : q.low_mark;
   const std::optional<std::int64_t>& high = window ? window->high_mark : q.high_mark;
-  auto from_cache = [&](const CachedSelect* hit) {
-    const CompiledQuery& cached = hit->compiled;
-    CompiledQuery out;
-    if (!native || !cached.native_sql) out.sql = cached.sql;
-    // Most plans are a column count alone: their empty vectors are not copy-assigned.
-    out.plan.base_columns = cached.plan.base_columns;
-    out.plan.first_annotation = cached.plan.first_annotation;
-    if (!cached.plan.related.empty()) out.plan.related = cached.plan.related;
-    if (!cached.plan.annotation_names.empty()) out.plan.annotation_names = cached.plan.annotation_names;
-    out.native_sql = cached.native_sql;
-    out.params.reserve(hit->param_count);  // one allocation, not one per value pushed
-    if (auto& root = q.where.node()) append_params(*root, out.params);
-    if (low != 0 || high) Operations(hit->vendor).limit_params(low, high, out.params);
-    return out;
-  };
-  if (const CachedSelect* hit = cached_simple_select(q, window)) return from_cache(hit);
+  const CompiledQuery& cached = hit->compiled;
+  CompiledQuery out;
+  if (!native || !cached.native_sql) out.sql = cached.sql;
+  // Most plans are a column count alone: their empty vectors are not copy-assigned.
+  out.plan.base_columns = cached.plan.base_columns;
+  out.plan.first_annotation = cached.plan.first_annotation;
+  if (!cached.plan.related.empty()) out.plan.related = cached.plan.related;
+  if (!cached.plan.annotation_names.empty()) out.plan.annotation_names = cached.plan.annotation_names;
+  out.native_sql = cached.native_sql;
+  out.params.reserve(hit->param_count);  // one allocation, not one per value pushed
+  if (auto& root = q.where.node()) append_params(*root, out.params);
+  if (low != 0 || high) Operations(hit->vendor).limit_params(low, high, out.params);
+  return out;
+}
+
+CompiledQuery compile_select_in(const Query& q, const Window* window, bool native = false) {
+  if (const CachedSelect* hit = cached_simple_select(q, window)) return from_cache(hit, q, window, native);
   thread_local std::string key;  // reused: no allocation per query once it has grown
   key.clear();
   bool cacheable = select_shape(q, key, window);
   if (cacheable) {
     if (const CachedSelect* hit = cached_select(key)) {
       remember_simple_select(q, window, hit);
-      return from_cache(hit);
+      return from_cache(hit, q, window, native);
     }
   }
   std::string shape =
@@ -282,6 +284,20 @@ CompiledQuery compile_select_native(const Query& q, bool windowed, std::int64_t 
   if (q.is_sliced()) return compile_select_window(q, low, high);
   Window window{low, high};
   return compile_select_in(q, &window, true);
+}
+
+CompiledQuery compile_get_native(const Query& q) {
+  if (q.is_sliced()) return compile_select_in(q, nullptr, true);
+  // Two rows tell "one" from "several"; Django fetches up to 21 to report how many.
+  static constexpr Window get_window{0, 21};
+  bool limited = false;
+  if (const CachedSelect* hit = cached_simple_get(q, limited))
+    return from_cache(hit, q, limited ? &get_window : nullptr, true);
+  const bool one_row = matches_at_most_one_row(q);
+  const Window* window = one_row ? nullptr : &get_window;
+  CompiledQuery out = compile_select_in(q, window, true);
+  remember_simple_get(q, window, one_row);
+  return out;
 }
 
 static CompiledQuery compile_select_uncached(const Query& q) {

@@ -76,6 +76,9 @@ struct SimpleSelect {
   std::string alias;
   std::string lookup;
   const CachedSelect* entry = nullptr;
+  /// get()'s verdict on the shape (window aside), when get() compiled it with this entry's window:
+  /// -1 not known, 1 at most one row can match (no window), 0 several can ([0:21]).
+  signed char one_row = -1;
 
   bool matches(const Query& q, const Q::Node* leaf, unsigned f) const {
     if (model != q.model || flags != f) return false;
@@ -88,7 +91,13 @@ struct SimpleChecked {
   const ModelMeta* model = nullptr;
   const ModelMeta* root = nullptr;
   bool negated = false;
+  /// matches_at_most_one_row() of a query whose condition this is alone: -1 not asked yet, 0 no, 1 yes.
+  signed char one_row = -1;
   std::string lookup;
+
+  bool matches(const ModelMeta* m, const Q::Node& n) const {
+    return model == m && root == n.root && negated == n.negated && lookup == n.lookup;
+  }
 };
 
 // A few: an application's hot queries are a handful of shapes; the others take the keyed path. Replaced
@@ -271,16 +280,55 @@ void remember_simple_select(const Query& q, const Window* window, const CachedSe
     e.lookup.clear();
   }
   e.entry = entry;
+  e.one_row = -1;
 }
 
-bool simple_checked(const ModelMeta* model, const Q::Node& n) {
-  if (!simple_leaf(n)) return false;
+const CachedSelect* cached_simple_get(const Query& q, bool& limited) {
+  const Q::Node* leaf = nullptr;
+  if (!simple_select(q, leaf)) return nullptr;
+  const unsigned unlimited = simple_flags(q, nullptr, leaf);
+  constexpr unsigned high_mark = 16u;  // simple_flags()'s bit for a window's end
+  auto& t = caches().simple_selects;
+  for (std::size_t i = 0; i < t.size; ++i) {
+    const SimpleSelect& e = t.entries[i];
+    if (e.one_row < 0) continue;
+    if (e.matches(q, leaf, e.one_row ? unlimited : unlimited | high_mark)) {
+      limited = e.one_row == 0;
+      return e.entry;
+    }
+  }
+  return nullptr;
+}
+
+void remember_simple_get(const Query& q, const Window* window, bool one_row) {
+  const Q::Node* leaf = nullptr;
+  if (!simple_select(q, leaf)) return;
+  const unsigned flags = simple_flags(q, window, leaf);
+  auto& t = caches().simple_selects;
+  for (std::size_t i = 0; i < t.size; ++i) {
+    SimpleSelect& e = t.entries[i];
+    if (e.matches(q, leaf, flags)) {
+      e.one_row = one_row ? 1 : 0;
+      return;
+    }
+  }
+}
+
+namespace {
+
+SimpleChecked* find_simple_checked(const ModelMeta* model, const Q::Node& n) {
+  if (!simple_leaf(n)) return nullptr;
   auto& t = caches().simple_checked;
   for (std::size_t i = 0; i < t.size; ++i) {
-    const SimpleChecked& e = t.entries[i];
-    if (e.model == model && e.root == n.root && e.negated == n.negated && e.lookup == n.lookup) return true;
+    if (t.entries[i].matches(model, n)) return &t.entries[i];
   }
-  return false;
+  return nullptr;
+}
+
+}  // namespace
+
+bool simple_checked(const ModelMeta* model, const Q::Node& n) {
+  return find_simple_checked(model, n) != nullptr;
 }
 
 void remember_simple_checked(const ModelMeta* model, const Q::Node& n) {
@@ -289,7 +337,20 @@ void remember_simple_checked(const ModelMeta* model, const Q::Node& n) {
   e.model = model;
   e.root = n.root;
   e.negated = n.negated;
+  e.one_row = -1;
   e.lookup = n.lookup;
+}
+
+std::optional<bool> simple_one_row(const ModelMeta* model, const Q::Node& n) {
+  const SimpleChecked* e = find_simple_checked(model, n);
+  if (!e || e->one_row < 0) return std::nullopt;
+  return e->one_row == 1;
+}
+
+void remember_simple_one_row(const ModelMeta* model, const Q::Node& n, bool one_row) {
+  // Only with the check's entry: a condition that add_q() did not record here (its table moved on) is
+  // classified again, as before.
+  if (SimpleChecked* e = find_simple_checked(model, n)) e->one_row = one_row ? 1 : 0;
 }
 
 }  // namespace duet::db::detail

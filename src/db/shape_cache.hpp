@@ -55,8 +55,20 @@ const CachedSelect* remember_select(std::string key, const CompiledQuery& compil
 const CachedSelect* cached_simple_select(const Query& q, const Window* window);
 /// Remembers `entry` (from cached_select() or remember_select() for `q`'s key) for cached_simple_select().
 void remember_simple_select(const Query& q, const Window* window, const CachedSelect* entry);
+/// get()'s cached select of `q` (unsliced, a simple shape seen before on this thread) when get()'s verdict
+/// on the shape (matches_at_most_one_row) was remembered with it: the entry compiled with the window get()
+/// runs it with; `limited` says whether that is get()'s [0:21] (the shape may match several rows).
+const CachedSelect* cached_simple_get(const Query& q, bool& limited);
+/// Remembers get()'s verdict `one_row` on `q`'s shape with its simple entry for `window` (what get() then
+/// compiles: none when one row at most can match), if that entry is in the table.
+void remember_simple_get(const Query& q, const Window* window, bool one_row);
 /// shape_checked() and remember_checked() of a single condition comparing a field with a value, on a model.
 bool simple_checked(const ModelMeta* model, const Q::Node& n);
 void remember_simple_checked(const ModelMeta* model, const Q::Node& n);
+/// matches_at_most_one_row()'s verdict on a query of `model` (no annotations) whose whole condition is the
+/// single condition `n` comparing a field with a value, kept with simple_checked()'s entry for `n`: it
+/// depends on nothing else. Empty when not remembered.
+std::optional<bool> simple_one_row(const ModelMeta* model, const Q::Node& n);
+void remember_simple_one_row(const ModelMeta* model, const Q::Node& n, bool one_row);
 
 }  // namespace duet::db::detail

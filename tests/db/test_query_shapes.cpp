@@ -203,3 +203,43 @@ TEST_F(QueryShapeTest, ACheckedConditionIsCheckedPerModel) {
   // A NULL value is never a simple condition (IS NULL): checked the general way, and it compiles.
   EXPECT_EQ(titles(Book::objects().filter("rating", db::Value())).size(), 3u);
 }
+
+TEST_F(QueryShapeTest, GetLimitVerdictIsRememberedWithTheShape) {
+  // aget()'s select goes without get()'s [0:21] only where one row at most can match (a primary key equal
+  // to a value). The verdict is kept with the shape: it holds run after run, beside the same shapes compiled
+  // with and without that window by other calls (a list(), a slice), in either order.
+  using Make = std::function<db::QuerySet<Book>(std::int64_t)>;
+  const std::vector<std::pair<Make, bool>> cases = {
+      {[](std::int64_t n) { return Book::objects().filter("pk", n); }, false},
+      {[](std::int64_t n) { return Book::objects().filter("id", n); }, false},
+      {[](std::int64_t n) { return Book::objects().exclude("pk", n); }, true},
+      {[](std::int64_t n) { return Book::objects().filter("pages", n); }, true},
+      {[](std::int64_t n) { return Book::objects().filter("pages", n).distinct(); }, true},
+      {[](std::int64_t n) { return Book::objects().filter("pk", n).slice(0, 1); }, false},
+      {[](std::int64_t n) { return Book::objects().filter("pages", n).slice(0, 1); }, false},
+  };
+  auto text = [](const db::CompiledQuery& c) { return c.native_sql ? *c.native_sql : c.sql; };
+  for (int round = 0; round < 3; ++round) {
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      const Make& make = cases[i].first;
+      const bool limited = cases[i].second;
+      auto qs = make(round + 1);
+      auto expected = limited ? db::detail::compile_select_window(qs.query(), 0, 21)
+                              : db::detail::compile_select(qs.query());
+      // The shape with the other window: compiled before the get in odd rounds, after it in even ones.
+      auto other_window = [&] {
+        if (limited) {
+          db::detail::compile_select(qs.query());
+        } else if (!qs.query().is_sliced()) {
+          db::detail::compile_select_window(qs.query(), 0, 21);
+        }
+      };
+      if (round % 2) other_window();
+      auto got = db::detail::compile_get_native(qs.query());
+      if (round % 2 == 0) other_window();
+      EXPECT_EQ(text(got), text(expected)) << i << " round " << round;
+      EXPECT_EQ(got.params, expected.params) << i << " round " << round;
+      EXPECT_EQ(text(got).find("LIMIT") != std::string::npos, limited || qs.query().is_sliced()) << i;
+    }
+  }
+}

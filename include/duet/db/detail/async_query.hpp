@@ -45,6 +45,9 @@ void hydrate(const ModelMeta& meta, void* obj, ModelState& state, const postgres
 /// async_run() does not read then.
 CompiledQuery compile_select_native(const Query& q, bool windowed = false, std::int64_t low = 0,
                                     std::int64_t high = 0);
+/// get()'s select for async_run(), as compile_select_native(): an unsliced `q` limited to [0:21] unless
+/// at most one row can match (matches_at_most_one_row), a verdict remembered with the cached shape.
+CompiledQuery compile_get_native(const Query& q);
 /// async_run for a statement built by hand.
 Task<postgresql::Result> async_run_sql(const std::string& alias, std::string& sql, std::vector<Value>& params,
                                        bool read = false);

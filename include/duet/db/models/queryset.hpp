@@ -463,8 +463,7 @@ class QuerySet {
   static Task<T> native_get(QuerySet qs, Q q) {
     if (!q.empty()) qs = std::move(qs).filter(q);
     // native_list()'s steps inline. Limited as do_get() does, without a copy of the query for the slice.
-    const bool limit = !qs.q_->is_sliced() && !detail::matches_at_most_one_row(*qs.q_);
-    auto compiled = detail::compile_select_native(*qs.q_, limit, 0, 21);
+    auto compiled = detail::compile_get_native(*qs.q_);
     auto executor = co_await boost::asio::this_coro::executor;
     auto result =
         co_await detail::async_run(qs.q_->alias, compiled, /*read=*/true, executor, postgresql::RowsAs::raw);

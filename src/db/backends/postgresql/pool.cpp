@@ -414,8 +414,10 @@ PoolSlot* ready_slot(PoolState& state, bool read) {
 
 /// The connection's query() or read() coroutine for `sql`: the caller's own text, or one it keeps shared
 /// across calls (AsyncConnection::query).
+/// Not a coroutine, nor submit() below: the text and parameters are passed on by reference to the
+/// connection's coroutine, the first to keep them (one move and destruction of each less per layer).
 template <class Text>
-Task<Result> run_on(PoolSlot& slot, Text sql, std::vector<Value> params, bool read,
+Task<Result> run_on(PoolSlot& slot, Text&& sql, std::vector<Value>&& params, bool read,
                     RowsAs rows_as = RowsAs::converted) {
   if constexpr (std::is_same_v<Text, std::string>) {
     if (read) return slot.conn.read(std::move(sql), std::move(params));
@@ -446,8 +448,8 @@ Task<Result> query_when_ready(std::shared_ptr<PoolState> state, Text sql, std::v
 /// query. That coroutine keeps the connection alive itself, and is awaited at once by the caller, before
 /// the slot could be pruned.
 template <class Text>
-Task<Result> submit(const std::shared_ptr<PoolState>& state, Text sql, std::vector<Value> params, bool read,
-                    RowsAs rows_as = RowsAs::converted) {
+Task<Result> submit(const std::shared_ptr<PoolState>& state, Text&& sql, std::vector<Value>&& params,
+                    bool read, RowsAs rows_as = RowsAs::converted) {
   state->check_thread();
   if (PoolSlot* slot = ready_slot(*state, read))
     return run_on(*slot, std::move(sql), std::move(params), read, rows_as);
