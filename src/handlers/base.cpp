@@ -123,6 +123,12 @@ NextHandler convert_exceptions(NextHandler handler) {
   return converted;
 }
 
+// Django's rule: only a response with a deferred render (TemplateResponse) not rendered yet goes through
+// process_template_response, and is rendered after it.
+bool needs_template_step(const HttpResponse& response) noexcept {
+  return response.deferred() && !response.is_rendered();
+}
+
 // The views a URLconf may hold: urls::View (what path() makes of any view callable), or a plain function,
 // which is wrapped into `scratch`. The stored View is returned by reference: no copy per request.
 const urls::View& view_of(const urls::ResolverMatch& match, std::optional<urls::View>& scratch) {
@@ -273,9 +279,8 @@ HttpResponse BaseHandler::resolve_and_call(HttpRequest& request) {
       throw;
     }
   }();
-  // Django's rule: only a response with a deferred render (TemplateResponse) goes through
-  // process_template_response, and is rendered after it; an error while rendering goes to process_exception.
-  if (!response.deferred() || response.is_rendered()) return response;
+  // An error while rendering goes to process_exception.
+  if (!needs_template_step(response)) return response;
   for (const auto& hook : hooks_->template_response) {
     response = hook.middleware->process_template_response(request, std::move(response));
   }
@@ -321,9 +326,15 @@ Task<HttpResponse> BaseHandler::aresolve_and_call(HttpRequest& request) {
         const std::function<Task<HttpResponse>()> call = [&] { return view.async_function()(request); };
         response = co_await call_async_view(*wrappers, 0, request, call);
       } else if (const auto* json_view = view.json_function()) {
-        response = co_await (*json_view)(request);
+        // Handed on from here when it has no template step: one move and destruction of it less than
+        // through `response`.
+        http::JsonResponse answer = co_await (*json_view)(request);
+        if (!needs_template_step(answer)) co_return std::move(answer);
+        response = std::move(answer);
       } else if (view.is_async()) {
-        response = co_await view.async_function()(request);
+        HttpResponse answer = co_await view.async_function()(request);
+        if (!needs_template_step(answer)) co_return std::move(answer);
+        response = std::move(answer);
       } else if (wrappers) {
         adapter_hops.fetch_add(1, std::memory_order_relaxed);
         response = co_await sync_to_async([&] {
@@ -351,7 +362,7 @@ Task<HttpResponse> BaseHandler::aresolve_and_call(HttpRequest& request) {
       }
       if (!response) std::rethrow_exception(error);
     }
-    if (!response->deferred() || response->is_rendered()) co_return std::move(*response);
+    if (!needs_template_step(*response)) co_return std::move(*response);
     for (const auto& hook : hooks_->template_response) {
       if (hook.async_capable) {
         response = hook.middleware->process_template_response(request, std::move(*response));
