@@ -430,3 +430,30 @@ TEST(Chain, AsyncJsonViewsAnswerAlikeInBothModes) {
   EXPECT_EQ(threaded.body, r.content);
   EXPECT_EQ(threaded_get(app, "/json404/").status, 404);
 }
+
+// ASGI wants header names in lower case: each letter is lowered and every other byte kept, whatever the
+// name's length (the letters' neighbours '@', '[', '`' and '{' included).
+TEST(Chain, ResponseHeaderNamesReachTheServerInLowerCase) {
+  const std::vector<std::string> names = {"X", "Ab-Z", "X-Zz@[`{", "X-AbCdEfGhIj",
+                                          "X-@ABYZ[`abyz{-0123456789-LONG-Name"};
+  duet::urls::UrlPatterns urls{path("headers/", [names](HttpRequest&) -> Task<HttpResponse> {
+    HttpResponse response("ok");
+    for (const auto& name : names)
+      response.headers.set(name, "v");
+    co_return response;
+  })};
+  auto app = duet::handlers::get_asgi_application(duet::testing::options({}, urls));
+  duet::Runtime runtime(duet::RuntimeOptions{.loops = 1});
+  auto result = runtime.block_on([&]() -> Task<duet::asgi::CallResult> {
+    duet::asgi::Scope scope;
+    scope.method = "GET";
+    scope.path = scope.raw_path = "/headers/";
+    scope.headers = {{"host", "testserver"}};
+    co_return co_await duet::asgi::call(app, scope);
+  }());
+  std::vector<std::string> sent;
+  for (const auto& header : result.headers)
+    sent.push_back(header.name);
+  EXPECT_EQ(sent, (std::vector<std::string>{"content-type", "x", "ab-z", "x-zz@[`{", "x-abcdefghij",
+                                            "x-@abyz[`abyz{-0123456789-long-name"}));
+}
