@@ -171,31 +171,28 @@ struct BaseHandler::ViewHooks {
   /// process_view, outermost first: the first middleware that answers skips the view.
   Task<std::optional<HttpResponse>> aview_response(HttpRequest& request,
                                                    const urls::ResolverMatch& match) const {
-    for (const auto& hook : view) {
-      std::optional<HttpResponse> response;
-      if (hook.async_capable) {
-        response = hook.middleware->process_view(request, match);
-      } else {
-        adapter_hops.fetch_add(1, std::memory_order_relaxed);
-        response = co_await sync_to_async([&] { return hook.middleware->process_view(request, match); });
-      }
-      if (response) co_return response;
-    }
-    co_return std::nullopt;
+    co_return co_await afirst_answer(view, [&](Middleware& m) { return m.process_view(request, match); });
   }
 
   /// Django's process_exception_by_middleware: the first middleware that answers wins.
   Task<std::optional<HttpResponse>> aexception_response(HttpRequest& request,
-                                                        std::exception_ptr error) const {
-    for (const auto& hook : exception) {
-      std::optional<HttpResponse> handled;
+                                                        const std::exception_ptr& error) const {
+    co_return co_await afirst_answer(exception,
+                                     [&](Middleware& m) { return m.process_exception(request, error); });
+  }
+
+  /// The first answer of `call` (a call of one middleware's hook) over `hooks`, in order. `call` is taken by
+  /// reference: it lives in the caller's full expression, which includes the await.
+  static Task<std::optional<HttpResponse>> afirst_answer(const std::vector<Hook>& hooks, const auto& call) {
+    for (const auto& hook : hooks) {
+      std::optional<HttpResponse> answer;
       if (hook.async_capable) {
-        handled = hook.middleware->process_exception(request, error);
+        answer = call(*hook.middleware);
       } else {
         adapter_hops.fetch_add(1, std::memory_order_relaxed);
-        handled = co_await sync_to_async([&] { return hook.middleware->process_exception(request, error); });
+        answer = co_await sync_to_async([&] { return call(*hook.middleware); });
       }
-      if (handled) co_return handled;
+      if (answer) co_return answer;
     }
     co_return std::nullopt;
   }
