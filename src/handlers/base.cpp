@@ -123,14 +123,21 @@ NextHandler convert_exceptions(NextHandler handler) {
   return converted;
 }
 
+// Django's rule: only a response with a deferred render (TemplateResponse) not rendered yet goes through
+// process_template_response, and is rendered after it.
+bool needs_template_step(const HttpResponse& response) noexcept {
+  return response.deferred() && !response.is_rendered();
+}
+
 // The views a URLconf may hold: urls::View (what path() makes of any view callable), or a plain function,
-// which is wrapped into `scratch`. The stored View is returned by reference: no copy per request.
-const urls::View& view_of(const urls::ResolverMatch& match, std::optional<urls::View>& scratch) {
+// which is wrapped into `scratch` (on the heap: a View held inline would take a coroutine frame's room for
+// what few URLconfs need). The stored View is returned by reference: no copy per request.
+const urls::View& view_of(const urls::ResolverMatch& match, std::unique_ptr<urls::View>& scratch) {
   if (const auto* view = std::any_cast<urls::View>(&match.func())) return *view;
   if (const auto* f = std::any_cast<HttpResponse (*)(HttpRequest&)>(&match.func()))
-    return scratch.emplace(*f);
+    return *(scratch = std::make_unique<urls::View>(*f));
   if (const auto* f = std::any_cast<Task<HttpResponse> (*)(HttpRequest&)>(&match.func()))
-    return scratch.emplace(*f);
+    return *(scratch = std::make_unique<urls::View>(*f));
   throw conf::ImproperlyConfigured("The view of URL pattern '" + match.route + "' (a " +
                                    match.func().type().name() +
                                    ") is not a view: a view is callable as HttpResponse(HttpRequest&) or "
@@ -155,7 +162,87 @@ struct BaseHandler::ViewHooks {
     }
     return std::nullopt;
   }
+
+  // The async twins of the hooks, each a coroutine of its own: in aresolve_and_call's frame, the slots of
+  // their awaits made it larger than the largest frame Asio's per-thread cache recycles, so it was allocated
+  // and freed on every request, where these run only for the requests that need them. Hooks of middleware
+  // that is not async-capable run on the sync strand.
+
+  /// process_view, outermost first: the first middleware that answers skips the view.
+  Task<std::optional<HttpResponse>> aview_response(HttpRequest& request,
+                                                   const urls::ResolverMatch& match) const {
+    co_return co_await afirst_answer(view, [&](Middleware& m) { return m.process_view(request, match); });
+  }
+
+  /// Django's process_exception_by_middleware: the first middleware that answers wins.
+  Task<std::optional<HttpResponse>> aexception_response(HttpRequest& request,
+                                                        const std::exception_ptr& error) const {
+    co_return co_await afirst_answer(exception,
+                                     [&](Middleware& m) { return m.process_exception(request, error); });
+  }
+
+  /// The first answer of `call` (a call of one middleware's hook) over `hooks`, in order. `call` is taken by
+  /// reference: it lives in the caller's full expression, which includes the await.
+  static Task<std::optional<HttpResponse>> afirst_answer(const std::vector<Hook>& hooks, const auto& call) {
+    for (const auto& hook : hooks) {
+      std::optional<HttpResponse> answer;
+      if (hook.async_capable) {
+        answer = call(*hook.middleware);
+      } else {
+        adapter_hops.fetch_add(1, std::memory_order_relaxed);
+        answer = co_await sync_to_async([&] { return call(*hook.middleware); });
+      }
+      if (answer) co_return answer;
+    }
+    co_return std::nullopt;
+  }
+
+  /// process_template_response, then the render (taking `response` over); an error while rendering goes to
+  /// process_exception.
+  Task<HttpResponse> atemplate_response(HttpRequest& request, HttpResponse& response) const {
+    for (const auto& hook : template_response) {
+      if (hook.async_capable) {
+        response = hook.middleware->process_template_response(request, std::move(response));
+      } else {
+        adapter_hops.fetch_add(1, std::memory_order_relaxed);
+        response = co_await sync_to_async(
+            [&] { return hook.middleware->process_template_response(request, std::move(response)); });
+      }
+    }
+    // Rendered on the sync strand, as Django does: a template may read files (first load) or evaluate
+    // QuerySets and lazy foreign keys in its context, which must not run on the event loop.
+    std::exception_ptr render_error;
+    try {
+      adapter_hops.fetch_add(1, std::memory_order_relaxed);
+      co_await sync_to_async([&] { response.render(); });
+    } catch (...) {
+      render_error = std::current_exception();
+    }
+    if (!render_error) co_return std::move(response);
+    auto state = co_await boost::asio::this_coro::cancellation_state;
+    if (is_cancellation(render_error, state)) std::rethrow_exception(render_error);
+    if (auto handled = co_await aexception_response(request, render_error)) co_return std::move(*handled);
+    std::rethrow_exception(render_error);
+  }
 };
+
+namespace {
+
+// A view the async handler does not await in place: a sync one, called on the request's sync strand, or
+// one under registered view wrappers (ATOMIC_REQUESTS), called through them.
+Task<HttpResponse> acall_view_elsewhere(const Wrappers* wrappers, HttpRequest& request,
+                                        const urls::View& view) {
+  if (view.is_async()) {
+    const std::function<Task<HttpResponse>()> call = [&] { return view.async_function()(request); };
+    co_return co_await call_async_view(*wrappers, 0, request, call);
+  }
+  adapter_hops.fetch_add(1, std::memory_order_relaxed);
+  if (!wrappers) co_return co_await sync_to_async([&] { return view.sync_function()(request); });
+  co_return co_await sync_to_async(
+      [&] { return call_sync_view(*wrappers, 0, request, [&] { return view.sync_function()(request); }); });
+}
+
+}  // namespace
 
 std::uint64_t BaseHandler::hops() noexcept {
   return adapter_hops.load(std::memory_order_relaxed);
@@ -251,7 +338,7 @@ HttpResponse BaseHandler::resolve_and_call(HttpRequest& request) {
     if ((early = hook.middleware->process_view(request, *match))) break;
   }
   HttpResponse response = early ? std::move(*early) : [&] {
-    std::optional<urls::View> scratch;
+    std::unique_ptr<urls::View> scratch;
     const urls::View& view = view_of(*match, scratch);
     auto wrappers = current_view_wrappers();
     try {
@@ -273,9 +360,8 @@ HttpResponse BaseHandler::resolve_and_call(HttpRequest& request) {
       throw;
     }
   }();
-  // Django's rule: only a response with a deferred render (TemplateResponse) goes through
-  // process_template_response, and is rendered after it; an error while rendering goes to process_exception.
-  if (!response.deferred() || response.is_rendered()) return response;
+  // An error while rendering goes to process_exception.
+  if (!needs_template_step(response)) return response;
   for (const auto& hook : hooks_->template_response) {
     response = hook.middleware->process_template_response(request, std::move(response));
   }
@@ -296,42 +382,30 @@ HttpResponse BaseHandler::resolve_and_call(HttpRequest& request) {
 Task<HttpResponse> BaseHandler::aresolve_and_call(HttpRequest& request) {
   std::exception_ptr failure;
   try {
-    auto resolved = std::make_shared<urls::ResolverMatch>();
-    urlconf_->resolve(request.path_info, *resolved);
-    std::shared_ptr<const urls::ResolverMatch> match = std::move(resolved);
+    const auto match = std::make_shared<urls::ResolverMatch>();
+    urlconf_->resolve(request.path_info, *match);
     request.resolver_match = match;
     std::optional<HttpResponse> response;
-    for (const auto& hook : hooks_->view) {
-      if (hook.async_capable) {
-        response = hook.middleware->process_view(request, *match);
-      } else {
-        adapter_hops.fetch_add(1, std::memory_order_relaxed);
-        response = co_await sync_to_async([&] { return hook.middleware->process_view(request, *match); });
-      }
-      if (response) break;  // skips the view; the template step below still applies
-    }
-    std::optional<urls::View> scratch;
+    if (!hooks_->view.empty()) response = co_await hooks_->aview_response(request, *match);
+    std::unique_ptr<urls::View> scratch;
     const urls::View& view = view_of(*match, scratch);
     std::exception_ptr error;
     auto wrappers = current_view_wrappers();
     try {
       if (response) {
         // process_view answered.
-      } else if (view.is_async() && wrappers) {
-        const std::function<Task<HttpResponse>()> call = [&] { return view.async_function()(request); };
-        response = co_await call_async_view(*wrappers, 0, request, call);
+      } else if (wrappers || !view.is_async()) {
+        response = co_await acall_view_elsewhere(wrappers.get(), request, view);
       } else if (const auto* json_view = view.json_function()) {
-        response = co_await (*json_view)(request);
-      } else if (view.is_async()) {
-        response = co_await view.async_function()(request);
-      } else if (wrappers) {
-        adapter_hops.fetch_add(1, std::memory_order_relaxed);
-        response = co_await sync_to_async([&] {
-          return call_sync_view(*wrappers, 0, request, [&] { return view.sync_function()(request); });
-        });
+        // Handed on from here when it has no template step: one move and destruction of it less than
+        // through `response`.
+        http::JsonResponse answer = co_await (*json_view)(request);
+        if (!needs_template_step(answer)) co_return std::move(answer);
+        response = std::move(answer);
       } else {
-        adapter_hops.fetch_add(1, std::memory_order_relaxed);
-        response = co_await sync_to_async([&] { return view.sync_function()(request); });
+        HttpResponse answer = co_await view.async_function()(request);
+        if (!needs_template_step(answer)) co_return std::move(answer);
+        response = std::move(answer);
       }
     } catch (...) {
       error = std::current_exception();
@@ -339,54 +413,11 @@ Task<HttpResponse> BaseHandler::aresolve_and_call(HttpRequest& request) {
     if (error) {
       auto state = co_await boost::asio::this_coro::cancellation_state;
       if (is_cancellation(error, state)) std::rethrow_exception(error);
-      for (const auto& hook : hooks_->exception) {
-        if (hook.async_capable) {
-          response = hook.middleware->process_exception(request, error);
-        } else {
-          adapter_hops.fetch_add(1, std::memory_order_relaxed);
-          response =
-              co_await sync_to_async([&] { return hook.middleware->process_exception(request, error); });
-        }
-        if (response) break;
-      }
+      response = co_await hooks_->aexception_response(request, error);
       if (!response) std::rethrow_exception(error);
     }
-    if (!response->deferred() || response->is_rendered()) co_return std::move(*response);
-    for (const auto& hook : hooks_->template_response) {
-      if (hook.async_capable) {
-        response = hook.middleware->process_template_response(request, std::move(*response));
-      } else {
-        adapter_hops.fetch_add(1, std::memory_order_relaxed);
-        response = co_await sync_to_async(
-            [&] { return hook.middleware->process_template_response(request, std::move(*response)); });
-      }
-    }
-    // Rendered on the sync strand, as Django does: a template may read files (first load) or evaluate
-    // QuerySets and lazy foreign keys in its context, which must not run on the event loop.
-    std::exception_ptr render_error;
-    try {
-      adapter_hops.fetch_add(1, std::memory_order_relaxed);
-      co_await sync_to_async([&] { response->render(); });
-    } catch (...) {
-      render_error = std::current_exception();
-    }
-    if (render_error) {
-      auto state = co_await boost::asio::this_coro::cancellation_state;
-      if (is_cancellation(render_error, state)) std::rethrow_exception(render_error);
-      std::optional<HttpResponse> handled;
-      for (const auto& hook : hooks_->exception) {
-        if (hook.async_capable) {
-          handled = hook.middleware->process_exception(request, render_error);
-        } else {
-          adapter_hops.fetch_add(1, std::memory_order_relaxed);
-          handled = co_await sync_to_async(
-              [&] { return hook.middleware->process_exception(request, render_error); });
-        }
-        if (handled) co_return std::move(*handled);
-      }
-      std::rethrow_exception(render_error);
-    }
-    co_return std::move(*response);
+    if (!needs_template_step(*response)) co_return std::move(*response);
+    co_return co_await hooks_->atemplate_response(request, *response);
   } catch (...) {
     failure = std::current_exception();
   }

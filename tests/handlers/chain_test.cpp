@@ -296,6 +296,22 @@ TEST(Chain, RequestBodyStreamsIntoSyncAndAsyncViews) {
   EXPECT_EQ(r.content.size(), big.size());
 }
 
+namespace {
+
+/// GET `path` from `app` at the ASGI interface, on a runtime of its own: what the application sent.
+duet::asgi::CallResult asgi_get(const duet::asgi::Application& app, std::string path) {
+  duet::Runtime runtime(duet::RuntimeOptions{.loops = 1});
+  return runtime.block_on([&]() -> Task<duet::asgi::CallResult> {
+    duet::asgi::Scope scope;
+    scope.method = "GET";
+    scope.path = scope.raw_path = path;
+    scope.headers = {{"host", "testserver"}};
+    co_return co_await duet::asgi::call(app, scope);
+  }());
+}
+
+}  // namespace
+
 TEST(Chain, ASyncGeneratorIsStreamedChunkByChunk) {
   duet::urls::UrlPatterns urls{path("stream/", [](HttpRequest&) {
     auto n = std::make_shared<int>(0);
@@ -304,15 +320,7 @@ TEST(Chain, ASyncGeneratorIsStreamedChunkByChunk) {
       return "chunk" + std::to_string((*n)++) + ";";
     });
   })};
-  auto app = duet::handlers::get_asgi_application(duet::testing::options({}, urls));
-  duet::Runtime runtime(duet::RuntimeOptions{.loops = 1});
-  auto result = runtime.block_on([&]() -> Task<duet::asgi::CallResult> {
-    duet::asgi::Scope scope;
-    scope.method = "GET";
-    scope.path = scope.raw_path = "/stream/";
-    scope.headers = {{"host", "testserver"}};
-    co_return co_await duet::asgi::call(app, scope);
-  }());
+  auto result = asgi_get(duet::handlers::get_asgi_application(duet::testing::options({}, urls)), "/stream/");
   EXPECT_EQ(result.body, "chunk0;chunk1;chunk2;chunk3;chunk4;");
   EXPECT_GE(result.body_messages, 5u);  // sent as it was produced, not buffered whole
 }
@@ -429,4 +437,23 @@ TEST(Chain, AsyncJsonViewsAnswerAlikeInBothModes) {
   EXPECT_EQ(threaded.status, 201);
   EXPECT_EQ(threaded.body, r.content);
   EXPECT_EQ(threaded_get(app, "/json404/").status, 404);
+}
+
+// ASGI wants header names in lower case: each letter is lowered and every other byte kept, whatever the
+// name's length (the letters' neighbours '@', '[', '`' and '{' included).
+TEST(Chain, ResponseHeaderNamesReachTheServerInLowerCase) {
+  const std::vector<std::string> names = {"X", "Ab-Z", "X-Zz@[`{", "X-AbCdEfGhIj",
+                                          "X-@ABYZ[`abyz{-0123456789-LONG-Name"};
+  duet::urls::UrlPatterns urls{path("headers/", [names](HttpRequest&) -> Task<HttpResponse> {
+    HttpResponse response("ok");
+    for (const auto& name : names)
+      response.headers.set(name, "v");
+    co_return response;
+  })};
+  auto result = asgi_get(duet::handlers::get_asgi_application(duet::testing::options({}, urls)), "/headers/");
+  std::vector<std::string> sent;
+  for (const auto& header : result.headers)
+    sent.push_back(header.name);
+  EXPECT_EQ(sent, (std::vector<std::string>{"content-type", "x", "ab-z", "x-zz@[`{", "x-abcdefghij",
+                                            "x-@abyz[`abyz{-0123456789-long-name"}));
 }
