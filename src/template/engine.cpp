@@ -94,18 +94,30 @@ std::shared_ptr<const Template> EngineCore::compile(std::string source, std::str
 
 std::shared_ptr<const Template> EngineCore::get_template(std::string_view name) const {
   std::string key(name);
-  if (options.cache) {
+  if (!options.cache) return compile(load_source(name), std::move(key));
+  // A cached template, handed out through a pointer that owns the engine (which owns the cache).
+  auto handle = [this](const std::shared_ptr<const Template>& cached) {
+    return std::shared_ptr<const Template>(shared_from_this(), cached.get());
+  };
+  {
     std::shared_lock lock(mutex);
-    if (auto it = cache.find(key); it != cache.end()) return it->second;
+    if (auto it = cache.find(key); it != cache.end()) return handle(it->second);
   }
   // Compile outside the lock: a slow compile does not stall renders of other templates.
   auto tmpl = compile(load_source(name), key);
-  if (options.cache) {
-    std::unique_lock lock(mutex);
-    auto [it, inserted] = cache.emplace(key, tmpl);
-    return it->second;
-  }
-  return tmpl;
+  // The cache's copy leaves the engine to its owners (nodes.hpp). Still unshared: nobody reads it meanwhile.
+  const_cast<Template&>(*tmpl).engine_ =
+      std::shared_ptr<const EngineCore>(std::shared_ptr<const EngineCore>(), this);
+  std::unique_lock lock(mutex);
+  auto [it, inserted] = cache.emplace(std::move(key), std::move(tmpl));
+  return handle(it->second);
+}
+
+void EngineCore::clear_cache() const {
+  std::unique_lock lock(mutex);
+  for (auto& entry : cache)
+    cleared.push_back(std::move(entry.second));
+  cache.clear();
 }
 
 }  // namespace detail
@@ -138,8 +150,7 @@ std::string Engine::render_to_string(std::string_view name, Context& context) co
 }
 
 void Engine::clear_cache() const {
-  std::unique_lock lock(core_->mutex);
-  core_->cache.clear();
+  core_->clear_cache();
 }
 
 Context Engine::new_context() const {

@@ -169,15 +169,24 @@ struct RenderState {
   std::unordered_map<const void*, std::optional<Value>> ifchanged;
 };
 
+// A template owns its engine (it renders {% include %} and {% extends %} through it, after the Engine may be
+// gone), except the ones in the engine's cache: the engine owns those, and one that owned it back would keep
+// both alive for ever (every Engine leaked with its cached templates). get_template() hands out a cached
+// template through a pointer that owns the engine instead.
 struct EngineCore : std::enable_shared_from_this<EngineCore> {
   explicit EngineCore(EngineOptions o) : options(std::move(o)) {}
   std::shared_ptr<const Template> get_template(std::string_view name) const;
+  /// A template that owns this engine (from_string, or get_template without the cache).
   std::shared_ptr<const Template> compile(std::string source, std::string name) const;
   std::string load_source(std::string_view name) const;
+  /// Empties the cache. Its templates are kept until the engine goes: a pointer handed out may still render
+  /// one.
+  void clear_cache() const;
 
   EngineOptions options;
   mutable std::shared_mutex mutex;
   mutable std::unordered_map<std::string, std::shared_ptr<const Template>> cache;
+  mutable std::vector<std::shared_ptr<const Template>> cleared;
 };
 
 }  // namespace duet::templates::detail

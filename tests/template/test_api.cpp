@@ -228,6 +228,47 @@ TEST_F(Dirs, SharedAcrossThreads) {
   EXPECT_EQ(ok.load(), 800);
 }
 
+// A template handed out keeps its engine (it renders {% include %} through it), and the engine its cache of
+// templates: nothing may keep both alive once neither is held (they used to hold each other, so every Engine
+// leaked with its cached templates).
+TEST(Cache, TemplatesAndTheirEngineAreFreedWhenNeitherIsHeld) {
+  EngineOptions options;
+  options.templates["base.html"] = "[{% block b %}base{% endblock %}]";
+  options.templates["page.html"] =
+      "{% extends 'base.html' %}{% block b %}{% include 'part.html' %}{% endblock %}";
+  options.templates["part.html"] = "part {{ n }}";
+  std::weak_ptr<const Template> page_watch, part_watch;
+  std::shared_ptr<const Template> page;
+  {
+    Engine engine(options);
+    page = engine.get_template("page.html");
+    EXPECT_EQ(page, engine.get_template("page.html"));  // cached: the same template
+    part_watch = engine.get_template("part.html");
+    page_watch = page;
+    engine.clear_cache();  // its templates stay valid for those who hold one
+    EXPECT_NE(page, engine.get_template("page.html"));
+  }
+  // The Engine is gone; the template it gave still renders, through the engine it keeps.
+  Context context{{"n", 7}};
+  EXPECT_EQ(page->render(context), "[part 7]");
+  EXPECT_FALSE(part_watch.expired());
+  page.reset();
+  EXPECT_TRUE(page_watch.expired());
+  EXPECT_TRUE(part_watch.expired());
+
+  // Without the cache, each template owns the engine alone.
+  options.cache = false;
+  {
+    Engine engine(options);
+    page = engine.get_template("page.html");
+    EXPECT_NE(page, engine.get_template("page.html"));
+    page_watch = page;
+  }
+  EXPECT_EQ(page->render(context), "[part 7]");
+  page.reset();
+  EXPECT_TRUE(page_watch.expired());
+}
+
 TEST(Errors, BoundedNestingAndBadUnpacking) {
   std::string deep;
   for (int i = 0; i < 1000; ++i)

@@ -101,6 +101,8 @@ class Engine {
   std::shared_ptr<const Template> select_template(const std::vector<std::string>& names) const;
   std::shared_ptr<const Template> from_string(std::string_view source, std::string name = "<string>") const;
   std::string render_to_string(std::string_view name, Context& context) const;
+  // Later get_template() calls load and compile again. The cleared templates are freed with the engine's
+  // last owner (a template handed out before may still render), not at once.
   void clear_cache() const;
 
   // A context with this engine's autoescape setting.
