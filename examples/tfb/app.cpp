@@ -236,8 +236,10 @@ constexpr char kFortuneSelect[] = "SELECT id, message FROM fortune";
 // read(), not query(): an autocommit SELECT joins the other reads of the loop's turn under one sync point
 // (one send and one implicit transaction for the group; docs/postgresql.md).
 Task<WorldRow> raw_world(pg::Pool* pool) {
+  // Named first: g++ 12 may destroy an owning temporary of a co_await expression twice (docs/runtime.md).
+  auto sql = shared_sql<kWorldSelect>();
   std::vector<db::Value> params{db::Value(random_number())};
-  auto result = co_await pool->read(shared_sql<kWorldSelect>(), std::move(params));
+  auto result = co_await pool->read(std::move(sql), std::move(params));
   const auto& row = result.rows.at(0);
   co_return WorldRow{row.at(0).as_int(), row.at(1).as_int()};
 }
@@ -264,7 +266,9 @@ Task<JsonResponse> raw_queries(HttpRequest& request) {
 
 Task<HttpResponse> raw_fortunes(HttpRequest&) {
   auto* pool = co_await loop_pool();
-  auto result = co_await pool->read(shared_sql<kFortuneSelect>(), {});
+  auto sql = shared_sql<kFortuneSelect>();
+  std::vector<db::Value> no_params;
+  auto result = co_await pool->read(std::move(sql), std::move(no_params));
   std::vector<FortuneRow> rows;
   rows.reserve(result.rows.size() + 1);
   for (auto& r : result.rows)
