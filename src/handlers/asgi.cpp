@@ -109,31 +109,6 @@ http::HttpRequest request_of(const asgi::Scope& scope, http::BodySource& body,
   return http::HttpRequest::from_view(std::move(parts), std::move(settings));
 }
 
-// Lower-cases ASCII eight bytes at a time (other bytes are left as they are): a header name is about a
-// dozen bytes, and a byte loop cost more than the rest of handing the header over.
-void lower_ascii(std::string& s) noexcept {
-  auto lower_word = [](char* p) {
-    using duet::detail::kByteHighs, duet::detail::kByteOnes;
-    std::uint64_t word = duet::detail::load_word(p);
-    const std::uint64_t low7 = word & ~kByteHighs;
-    // The high bit of each byte in 'A'..'Z': at least 'A' and not above 'Z', and not a byte over 0x7F.
-    const std::uint64_t upper =
-        ((low7 + kByteOnes * (0x80 - 'A')) ^ (low7 + kByteOnes * (0x7F - 'Z'))) & ~word & kByteHighs;
-    word |= upper >> 2;  // 0x20 where the high bit was
-    std::memcpy(p, &word, sizeof word);
-  };
-  char* p = s.data();
-  const std::size_t n = s.size();
-  if (n < 8) {
-    for (std::size_t i = 0; i < n; ++i)
-      p[i] = http::ascii_lower(p[i]);
-    return;
-  }
-  for (std::size_t i = 0; i + 8 < n; i += 8)
-    lower_word(p + i);
-  lower_word(p + n - 8);  // the last eight, overlapping what is done: lower-casing twice changes nothing
-}
-
 // HttpResponse::serialize_headers(), lower-cased as ASGI wants, the strings moved rather than copied: the
 // response is only read for its body after this.
 asgi::Headers take_response_headers(http::HttpResponse& response) {
@@ -142,7 +117,7 @@ asgi::Headers take_response_headers(http::HttpResponse& response) {
   asgi::Headers headers;
   headers.reserve(items.size() + cookies.size());
   for (auto& [name, value] : items) {
-    lower_ascii(name);
+    duet::detail::lower_ascii_in_place(name.data(), name.size());
     // Move-assigned into an empty Header: its constructor takes the strings by value, two moves each.
     auto& header = headers.emplace_back();
     header.name = std::move(name);

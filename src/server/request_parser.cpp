@@ -21,8 +21,7 @@ std::string_view sv(boost::beast::string_view s) noexcept {
 
 void assign_lower(std::string& out, std::string_view in) {
   out.assign(in);  // a copy, then lower-cased in place (resize() would zero the bytes first)
-  for (char& c : out)
-    c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  duet::detail::lower_ascii_in_place(out.data(), out.size());
 }
 }  // namespace
 

@@ -49,4 +49,27 @@ bool any_byte_below_or_in(std::string_view s, unsigned n) noexcept {
   return false;
 }
 
+/// Lower-cases the ASCII letters of `s` in place, eight bytes at a time; every other byte (bytes over 0x7F
+/// included) is kept. For header names, about a dozen bytes, where a byte loop costs a branch per byte.
+inline void lower_ascii_in_place(char* s, std::size_t n) noexcept {
+  auto lower_word = [](char* p) {
+    std::uint64_t word = load_word(p);
+    const std::uint64_t low7 = word & ~kByteHighs;
+    // The high bit of each byte in 'A'..'Z': at least 'A' and not above 'Z' (no carry between bytes: at most
+    // 0x7F + 0x3F), and not a byte over 0x7F.
+    const std::uint64_t upper =
+        ((low7 + kByteOnes * (0x80 - 'A')) ^ (low7 + kByteOnes * (0x7F - 'Z'))) & ~word & kByteHighs;
+    word |= upper >> 2;  // 0x20 where the high bit was
+    std::memcpy(p, &word, sizeof word);
+  };
+  if (n < 8) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (s[i] >= 'A' && s[i] <= 'Z') s[i] = static_cast<char>(s[i] + ('a' - 'A'));
+    return;
+  }
+  for (std::size_t i = 0; i + 8 < n; i += 8)
+    lower_word(s + i);
+  lower_word(s + n - 8);  // the last eight, overlapping what is done: lower-casing twice changes nothing
+}
+
 }  // namespace duet::detail
