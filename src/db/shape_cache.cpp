@@ -91,8 +91,6 @@ struct SimpleChecked {
   const ModelMeta* model = nullptr;
   const ModelMeta* root = nullptr;
   bool negated = false;
-  /// matches_at_most_one_row() of a query whose condition this is alone: -1 not asked yet, 0 no, 1 yes.
-  signed char one_row = -1;
   std::string lookup;
 
   bool matches(const ModelMeta* m, const Q::Node& n) const {
@@ -314,21 +312,13 @@ void remember_simple_get(const Query& q, const Window* window, bool one_row) {
   }
 }
 
-namespace {
-
-SimpleChecked* find_simple_checked(const ModelMeta* model, const Q::Node& n) {
-  if (!simple_leaf(n)) return nullptr;
+bool simple_checked(const ModelMeta* model, const Q::Node& n) {
+  if (!simple_leaf(n)) return false;
   auto& t = caches().simple_checked;
   for (std::size_t i = 0; i < t.size; ++i) {
-    if (t.entries[i].matches(model, n)) return &t.entries[i];
+    if (t.entries[i].matches(model, n)) return true;
   }
-  return nullptr;
-}
-
-}  // namespace
-
-bool simple_checked(const ModelMeta* model, const Q::Node& n) {
-  return find_simple_checked(model, n) != nullptr;
+  return false;
 }
 
 void remember_simple_checked(const ModelMeta* model, const Q::Node& n) {
@@ -337,20 +327,7 @@ void remember_simple_checked(const ModelMeta* model, const Q::Node& n) {
   e.model = model;
   e.root = n.root;
   e.negated = n.negated;
-  e.one_row = -1;
   e.lookup = n.lookup;
-}
-
-std::optional<bool> simple_one_row(const ModelMeta* model, const Q::Node& n) {
-  const SimpleChecked* e = find_simple_checked(model, n);
-  if (!e || e->one_row < 0) return std::nullopt;
-  return e->one_row == 1;
-}
-
-void remember_simple_one_row(const ModelMeta* model, const Q::Node& n, bool one_row) {
-  // Only with the check's entry: a condition that add_q() did not record here (its table moved on) is
-  // classified again, as before.
-  if (SimpleChecked* e = find_simple_checked(model, n)) e->one_row = one_row ? 1 : 0;
 }
 
 }  // namespace duet::db::detail

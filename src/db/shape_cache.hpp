@@ -65,10 +65,5 @@ void remember_simple_get(const Query& q, const Window* window, bool one_row);
 /// shape_checked() and remember_checked() of a single condition comparing a field with a value, on a model.
 bool simple_checked(const ModelMeta* model, const Q::Node& n);
 void remember_simple_checked(const ModelMeta* model, const Q::Node& n);
-/// matches_at_most_one_row()'s verdict on a query of `model` (no annotations) whose whole condition is the
-/// single condition `n` comparing a field with a value, kept with simple_checked()'s entry for `n`: it
-/// depends on nothing else. Empty when not remembered.
-std::optional<bool> simple_one_row(const ModelMeta* model, const Q::Node& n);
-void remember_simple_one_row(const ModelMeta* model, const Q::Node& n, bool one_row);
 
 }  // namespace duet::db::detail

@@ -5,7 +5,6 @@
 #include <string_view>
 
 #include "duet/db/models/query.hpp"
-#include "shape_cache.hpp"
 
 namespace duet::db::detail {
 namespace {
@@ -60,15 +59,9 @@ void classify(const ModelMeta& meta, const Node& n, bool top, Verdict& v) {
 
 bool matches_at_most_one_row(const Query& q) {
   if (q.where.empty() || !q.annotations.empty()) return false;
-  const Node& where = *q.where.node();
-  // A lone `field = value` (`filter(id=n).get()`): the verdict depends on its shape alone, so it is kept
-  // with add_q()'s record of that shape instead of resolving the lookup again for every query.
-  if (auto known = simple_one_row(q.model, where)) return *known;
   Verdict v;
-  classify(*q.model, where, true, v);
-  const bool one_row = v.pins && !v.may_repeat;
-  remember_simple_one_row(q.model, where, one_row);
-  return one_row;
+  classify(*q.model, *q.where.node(), true, v);
+  return v.pins && !v.may_repeat;
 }
 
 }  // namespace duet::db::detail

@@ -191,8 +191,8 @@ TEST_F(QuerySetTest, GetSkipsTheLimitOnlyWhereOneRowCanMatch) {
       matches_at_most_one_row(Book::objects().filter("pk", 1).filter("author__name", "Ann").query()));
   EXPECT_FALSE(matches_at_most_one_row(
       Author::objects().filter("pk", ann.pk()).annotate({{"n", db::Count("books")}}).query()));
-  // Asked again, a lone condition's answer is the one remembered with its shape on this thread: the same,
-  // and not taken for a shape that differs only in its model, its field or its negation.
+  // Asked again, a lone condition gets the same answer, and not another shape's that differs only in its
+  // model, its field or its negation.
   for (int i = 0; i < 3; ++i) {
     EXPECT_TRUE(matches_at_most_one_row(Book::objects().filter("pk", 7 + i).query()));
     EXPECT_FALSE(matches_at_most_one_row(Book::objects().exclude("pk", 7 + i).query()));
